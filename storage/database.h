@@ -1,0 +1,202 @@
+// Persona's storage: customers, catalog, behaviour events and their aggregates,
+// kept in RocksDB with every shop's data isolated under its own key prefix.
+// The key layout and value encoding are documented in storage/README.md.
+//
+// Thread-safety: every method of every interface here may be called from any
+// thread concurrently. Writes are atomic per call unless a method says
+// otherwise; a method returns OK only after its write has returned from RocksDB
+// (the write-ahead log is always on).
+#ifndef PERSONA_STORAGE_DATABASE_H_
+#define PERSONA_STORAGE_DATABASE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "persona/storage/v1/records.pb.h"
+
+namespace persona::storage {
+
+namespace rec = ::persona::storage::v1;
+
+// The on-disk layout version this binary writes. Opening data with a newer
+// version fails with FAILED_PRECONDITION.
+inline constexpr int kSchemaVersion = 1;
+
+// Weights and half-lives used to keep aggregates and item statistics.
+struct AggregationOptions {
+  // Half-lives of the decayed scores, in milliseconds.
+  double popularity_half_life_ms = 14 * 86'400'000.0;
+  double trending_half_life_ms = 2 * 86'400'000.0;
+  double affinity_half_life_ms = 30 * 86'400'000.0;
+  // Interaction weight per persona.v1.EventType number for popularity and
+  // affinities; types not listed weigh 0. Purchases count per unit bought
+  // (capped at 10 units per line).
+  std::vector<std::pair<int, double>> event_weights = {
+      {1, 1.0},    // PRODUCT_VIEW
+      {4, 3.0},    // ADD_TO_CART
+      {6, 10.0},   // PURCHASE
+      {8, 2.0},    // RATING
+      {10, 1.0},   // EMAIL_CLICK
+      {12, 1.5}};  // RECOMMENDATION_CLICK
+  // Items remembered per subject in SubjectAggregatesRecord.bought_items (default 1000).
+  int max_bought_items = 1000;
+  // Order ids remembered to count the rows of one order once (default 32).
+  int max_recent_order_ids = 32;
+};
+
+struct DatabaseOptions {
+  // RocksDB directory; created when missing.
+  std::string path;
+  // fsync the WAL before every write returns (default false: a killed process
+  // loses nothing acknowledged, a power loss may lose the last moments).
+  bool sync_every_write = false;
+  // Events kept in full per customer or session (default 500); older ones are
+  // deleted in the same write that appends a new one (their effect lives on
+  // in the aggregates).
+  int max_events_per_subject = 500;
+  // Block cache size in MiB (default 256).
+  int block_cache_mb = 256;
+  AggregationOptions aggregation;
+  // Source of "now" (received times, record times). Not owned; defaults to the real clock.
+  const Clock* clock = nullptr;
+};
+
+// Who an event or profile belongs to.
+struct Subject {
+  enum class Kind { kCustomer, kSession };
+  Kind kind = Kind::kCustomer;
+  std::string id;
+
+  static Subject Customer(std::string id) { return {Kind::kCustomer, std::move(id)}; }
+  static Subject Session(std::string id) { return {Kind::kSession, std::move(id)}; }
+  bool operator==(const Subject&) const = default;
+};
+
+// Keeps each shop's items and category policies.
+class CatalogStore {
+ public:
+  virtual ~CatalogStore() = default;
+  // Creates or replaces `items` in one atomic write.
+  virtual absl::Status PutItems(std::string_view shop, const std::vector<rec::ItemRecord>& items) = 0;
+  // Returns the item, or NOT_FOUND.
+  virtual absl::StatusOr<rec::ItemRecord> GetItem(std::string_view shop, std::string_view id) = 0;
+  // Calls `fn` for every item of the shop in key order; stops early when `fn` returns false.
+  virtual absl::Status ScanItems(std::string_view shop,
+                                 const std::function<bool(const rec::ItemRecord&)>& fn) = 0;
+  // Creates or replaces category policies in one atomic write.
+  virtual absl::Status PutCategories(std::string_view shop,
+                                     const std::vector<rec::CategoryRecord>& categories) = 0;
+  virtual absl::Status ScanCategories(
+      std::string_view shop, const std::function<bool(const rec::CategoryRecord&)>& fn) = 0;
+  // Calls `fn(item_id, stats)` for every item with behaviour statistics.
+  virtual absl::Status ScanItemStats(
+      std::string_view shop,
+      const std::function<bool(std::string_view, const rec::ItemStatsRecord&)>& fn) = 0;
+};
+
+// Keeps each shop's customer attributes and derived profiles.
+class ProfileStore {
+ public:
+  virtual ~ProfileStore() = default;
+  // Creates or replaces customers' attributes in one atomic write; their
+  // behaviour and aggregates are kept.
+  virtual absl::Status PutCustomers(std::string_view shop,
+                                    const std::vector<rec::CustomerRecord>& customers) = 0;
+  // Returns the customer's attributes, or NOT_FOUND.
+  virtual absl::StatusOr<rec::CustomerRecord> GetCustomer(std::string_view shop,
+                                                          std::string_view id) = 0;
+  // Returns the customer a session was merged into, if any.
+  virtual absl::StatusOr<std::optional<std::string>> ResolveSession(std::string_view shop,
+                                                                    std::string_view session_id) = 0;
+  // Returns the subject's aggregates, or NOT_FOUND when it has no events.
+  virtual absl::StatusOr<rec::SubjectAggregatesRecord> GetAggregates(std::string_view shop,
+                                                                     const Subject& subject) = 0;
+  // Returns up to `limit` of the subject's stored events, newest first.
+  virtual absl::StatusOr<std::vector<rec::EventRecord>> RecentEvents(std::string_view shop,
+                                                                     const Subject& subject,
+                                                                     int limit) = 0;
+  // Deletes a customer and everything about them (attributes, events,
+  // aggregates, merged sessions' aliases, and the idempotency keys of their
+  // stored events) in one atomic write. Returns the number of records deleted,
+  // or NOT_FOUND when nothing was held.
+  virtual absl::StatusOr<int64_t> EraseCustomer(std::string_view shop, std::string_view id) = 0;
+  // Calls `fn` for every customer with attributes.
+  virtual absl::Status ScanCustomers(std::string_view shop,
+                                     const std::function<bool(const rec::CustomerRecord&)>& fn) = 0;
+  // Calls `fn(subject, aggregates)` for every customer and session with events.
+  virtual absl::Status ScanAggregates(
+      std::string_view shop,
+      const std::function<bool(const Subject&, const rec::SubjectAggregatesRecord&)>& fn) = 0;
+};
+
+// What became of one event given to EventLog::Append.
+enum class AppendOutcome { kStored, kDuplicate };
+
+struct AppendResult {
+  // One per input event, in order.
+  std::vector<AppendOutcome> outcomes;
+  // The new statistics of every item the stored events touched.
+  std::vector<std::pair<std::string, rec::ItemStatsRecord>> item_stats;
+  // Subjects whose aggregates changed (after session merges: the customer).
+  std::vector<Subject> subjects;
+};
+
+// Appends behaviour events.
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  // Stores validated events in ONE atomic WriteBatch: for each event, the
+  // event record, its subject's aggregates, the items' statistics, the shop's
+  // counters and the idempotency key. An event whose non-empty event_id is
+  // already stored in the shop (or earlier in the same call) is a duplicate
+  // and changes nothing. An event with both customer_id and session_id first
+  // merges the session's events and aggregates into the customer and records
+  // the session as an alias; an event with only a session id that was merged
+  // belongs to that customer. Returns OK only after the write has returned;
+  // on error nothing was written. `received_time_ms` must be set by the caller.
+  virtual absl::StatusOr<AppendResult> Append(std::string_view shop,
+                                              const std::vector<rec::EventRecord>& events) = 0;
+};
+
+// One shop's counters.
+struct ShopCounters {
+  rec::ShopRecord record;
+  int64_t customers = 0;         // customers with attributes or events
+  int64_t sessions = 0;          // unmerged sessions with events
+  int64_t events_stored = 0;     // events held in full
+};
+
+// Owns the RocksDB instance and hands out the stores over it.
+class Database {
+ public:
+  // Opens (creating when missing) the database at options.path. Fails with
+  // FAILED_PRECONDITION naming both versions when the data was written by a
+  // newer schema, and with DATA_LOSS naming the file when RocksDB reports
+  // corruption.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+
+  virtual ~Database() = default;
+  virtual CatalogStore& catalog() = 0;
+  virtual ProfileStore& profiles() = 0;
+  virtual EventLog& events() = 0;
+
+  // Lists shops holding any data, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> ListShops() = 0;
+  // Returns a shop's counters (all zero for an unknown shop). Counting
+  // customers and stored events scans the shop: an admin call, not a hot path.
+  virtual absl::StatusOr<ShopCounters> GetShopCounters(std::string_view shop) = 0;
+  // Flushes memtables and syncs the WAL; for shutdown.
+  virtual absl::Status Flush() = 0;
+};
+
+}  // namespace persona::storage
+
+#endif  // PERSONA_STORAGE_DATABASE_H_
