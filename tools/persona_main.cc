@@ -1,0 +1,42 @@
+// `persona`: the command-line tool. Dispatches to a sub-command.
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "tools/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"import", persona::tools::RunImport,
+     "load catalog, customers and events (CSV, JSON Lines, Online Retail) into a server"},
+    {"recommend", persona::tools::RunRecommend, "ask a running server for recommendations"},
+    {"stats", persona::tools::RunStats, "print a shop's counters and top items"},
+    {"eval", persona::tools::RunEval, "offline evaluation of the recommenders"},
+};
+
+int Usage(FILE* out) {
+  std::fprintf(out, "usage: persona <command> [flags]\n\ncommands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.help);
+  std::fprintf(out, "\n'persona <command> --help' describes a command's flags.\n");
+  return out == stdout ? 0 : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage(stderr);
+  const std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") return Usage(stdout);
+  for (const Command& c : kCommands) {
+    if (name == c.name) return c.run(argc - 1, argv + 1);
+  }
+  std::fprintf(stderr, "persona: unknown command '%s'\n\n", argv[1]);
+  return Usage(stderr);
+}
