@@ -1,0 +1,96 @@
+#include "server/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/keys.h"
+#include "google/protobuf/text_format.h"
+
+namespace persona::server {
+namespace {
+
+absl::Status Field(const std::string& name, const std::string& reason) {
+  return absl::InvalidArgumentError(absl::StrCat("config ", name, ": ", reason));
+}
+
+}  // namespace
+
+absl::StatusOr<cfg::Config> ReadConfigFile(const std::string& path) {
+  cfg::Config config;
+  if (path.empty()) return config;
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &config)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file ", path, " is not a valid persona.config.v1.Config in text "
+                     "format (the parser's message is on stderr)"));
+  }
+  return config;
+}
+
+void ApplyDefaults(cfg::Config& c) {
+  auto* server = c.mutable_server();
+  if (server->listen_address().empty()) server->set_listen_address("127.0.0.1:50051");
+  if (server->default_shop().empty()) server->set_default_shop("default");
+  auto* storage = c.mutable_storage();
+  if (storage->data_dir().empty()) storage->set_data_dir("var/data");
+  if (storage->sync() == cfg::SYNC_POLICY_UNSPECIFIED) storage->set_sync(cfg::PROCESS_CRASH_SAFE);
+  if (storage->max_events_per_subject() == 0) storage->set_max_events_per_subject(500);
+  if (storage->block_cache_mb() == 0) storage->set_block_cache_mb(256);
+  auto* pop = c.mutable_popularity();
+  if (pop->popularity_half_life_days() == 0) pop->set_popularity_half_life_days(14);
+  if (pop->trending_half_life_days() == 0) pop->set_trending_half_life_days(2);
+  if (pop->affinity_half_life_days() == 0) pop->set_affinity_half_life_days(30);
+  auto* limits = c.mutable_limits();
+  if (limits->max_message_bytes() == 0) limits->set_max_message_bytes(8 << 20);
+  if (limits->max_batch() == 0) limits->set_max_batch(1000);
+  if (limits->max_future_skew_seconds() == 0) limits->set_max_future_skew_seconds(300);
+  auto* demo = c.mutable_demo();
+  if (demo->shop().empty()) demo->set_shop(server->default_shop());
+  if (!demo->has_shift_to_now()) demo->set_shift_to_now(true);
+  if (!c.has_personalize_without_consent()) c.set_personalize_without_consent(true);
+}
+
+absl::Status ValidateConfig(const cfg::Config& c) {
+  if (auto p = NameProblem(c.server().default_shop()); !p.empty()) {
+    return Field("server.default_shop", std::string(p));
+  }
+  if (c.server().listen_address().find(':') == std::string::npos) {
+    return Field("server.listen_address", "must be host:port");
+  }
+  if (c.server().threads() < 0 || c.server().threads() > 256) {
+    return Field("server.threads", "must be between 0 and 256");
+  }
+  const auto& s = c.storage();
+  if (s.max_events_per_subject() < 10 || s.max_events_per_subject() > 100000) {
+    return Field("storage.max_events_per_subject", "must be between 10 and 100000");
+  }
+  if (s.block_cache_mb() < 8 || s.block_cache_mb() > 65536) {
+    return Field("storage.block_cache_mb", "must be between 8 and 65536");
+  }
+  const auto& p = c.popularity();
+  for (auto [name, v] : {std::pair{"popularity.popularity_half_life_days", p.popularity_half_life_days()},
+                         std::pair{"popularity.trending_half_life_days", p.trending_half_life_days()},
+                         std::pair{"popularity.affinity_half_life_days", p.affinity_half_life_days()}}) {
+    if (!(v >= 0.01 && v <= 3650)) return Field(name, "must be between 0.01 and 3650 days");
+  }
+  const auto& l = c.limits();
+  if (l.max_message_bytes() < 4096 || l.max_message_bytes() > (256 << 20)) {
+    return Field("limits.max_message_bytes", "must be between 4096 and 268435456");
+  }
+  if (l.max_batch() < 1 || l.max_batch() > 10000) {
+    return Field("limits.max_batch", "must be between 1 and 10000");
+  }
+  if (l.max_future_skew_seconds() < 0 || l.max_future_skew_seconds() > 86400 * 7) {
+    return Field("limits.max_future_skew_seconds", "must be between 0 and 604800");
+  }
+  if (auto problem = NameProblem(c.demo().shop()); !problem.empty()) {
+    return Field("demo.shop", std::string(problem));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace persona::server

@@ -1,0 +1,174 @@
+// persona-server: the Persona personalization server.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/decay.h"
+#include "common/status_macros.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/api.h"
+#include "server/config.h"
+#include "server/demo_import.h"
+#include "server/grpc_services.h"
+#include "server/shop_registry.h"
+#include "storage/database.h"
+
+ABSL_FLAG(std::string, config, "", "Text-format persona.config.v1.Config file (all settings).");
+ABSL_FLAG(std::string, listen, "", "host:port for gRPC; overrides server.listen_address. Port 0 picks a free port.");
+ABSL_FLAG(std::string, data_dir, "", "RocksDB directory; overrides storage.data_dir.");
+ABSL_FLAG(std::string, port_file, "", "Write the bound port here once serving; overrides server.port_file.");
+ABSL_FLAG(std::string, demo_csv, "", "Online Retail CSV(.gz) to load into the demo shop when the store is empty; overrides demo.online_retail_csv.");
+ABSL_FLAG(std::string, default_shop, "", "Shop used when a request names none; overrides server.default_shop.");
+
+namespace persona::server {
+namespace {
+
+namespace cfg = ::persona::config::v1;
+
+absl::StatusOr<cfg::Config> LoadConfig() {
+  ASSIGN_OR_RETURN(cfg::Config config, ReadConfigFile(absl::GetFlag(FLAGS_config)));
+  if (auto v = absl::GetFlag(FLAGS_listen); !v.empty()) config.mutable_server()->set_listen_address(v);
+  if (auto v = absl::GetFlag(FLAGS_data_dir); !v.empty()) config.mutable_storage()->set_data_dir(v);
+  if (auto v = absl::GetFlag(FLAGS_port_file); !v.empty()) config.mutable_server()->set_port_file(v);
+  if (auto v = absl::GetFlag(FLAGS_demo_csv); !v.empty()) config.mutable_demo()->set_online_retail_csv(v);
+  if (auto v = absl::GetFlag(FLAGS_default_shop); !v.empty()) config.mutable_server()->set_default_shop(v);
+  ApplyDefaults(config);
+  RETURN_IF_ERROR(ValidateConfig(config));
+  return config;
+}
+
+storage::DatabaseOptions ToDatabaseOptions(const cfg::Config& c) {
+  storage::DatabaseOptions o;
+  o.path = c.storage().data_dir();
+  o.sync_every_write = c.storage().sync() == cfg::EVERY_WRITE;
+  o.max_events_per_subject = c.storage().max_events_per_subject();
+  o.block_cache_mb = c.storage().block_cache_mb();
+  o.aggregation.popularity_half_life_ms = DaysToMs(c.popularity().popularity_half_life_days());
+  o.aggregation.trending_half_life_ms = DaysToMs(c.popularity().trending_half_life_days());
+  o.aggregation.affinity_half_life_ms = DaysToMs(c.popularity().affinity_half_life_days());
+  return o;
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+absl::Status LoadDemoIfEmpty(const cfg::Config& config, storage::Database& db, PersonaApi& api,
+                             const Clock& clock) {
+  const std::string& path = config.demo().online_retail_csv();
+  if (path.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<std::string> shops, db.ListShops());
+  if (!shops.empty()) return absl::OkStatus();
+  std::fprintf(stderr, "persona-server: empty store; loading the demo shop '%s' from %s\n",
+               config.demo().shop().c_str(), path.c_str());
+  ASSIGN_OR_RETURN(importer::ImportReport report,
+                   ImportDemoShop(api, config.demo().shop(), path,
+                                  config.demo().shift_to_now() ? clock.NowMs() : 0));
+  std::fprintf(stderr,
+               "persona-server: demo shop loaded: %lld items, %lld customers, %lld events "
+               "(%lld rows rejected)\n",
+               static_cast<long long>(report.items), static_cast<long long>(report.customers),
+               static_cast<long long>(report.events), static_cast<long long>(report.rejected));
+  return absl::OkStatus();
+}
+
+int Run() {
+  absl::StatusOr<cfg::Config> config = LoadConfig();
+  if (!config.ok()) {
+    std::fprintf(stderr, "persona-server: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const Clock* clock = Clock::Real();
+  storage::DatabaseOptions db_options = ToDatabaseOptions(*config);
+  db_options.clock = clock;
+  absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(db_options);
+  if (!db.ok()) {
+    std::fprintf(stderr, "persona-server: cannot open the store at %s: %s\n",
+                 db_options.path.c_str(), db.status().ToString().c_str());
+    return 1;
+  }
+  ShopOptions shop_options;
+  shop_options.popularity.popularity_half_life_ms = db_options.aggregation.popularity_half_life_ms;
+  shop_options.popularity.trending_half_life_ms = db_options.aggregation.trending_half_life_ms;
+  ShopRegistry shops(db->get(), shop_options, clock);
+  PersonaApi api(*config, db->get(), &shops, clock);
+  if (absl::Status s = LoadDemoIfEmpty(*config, **db, api, *clock); !s.ok()) {
+    std::fprintf(stderr, "persona-server: demo import failed: %s\n", s.ToString().c_str());
+    return 1;
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->server().listen_address(), grpc::InsecureServerCredentials(),
+                           &port);
+  builder.SetMaxReceiveMessageSize(config->limits().max_message_bytes());
+  auto services = MakeServices(&api);
+  for (auto& service : services) builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "persona-server: cannot listen on %s\n",
+                 config->server().listen_address().c_str());
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  if (!config->server().port_file().empty()) {
+    if (absl::Status s = WritePortFile(config->server().port_file(), port); !s.ok()) {
+      std::fprintf(stderr, "persona-server: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "persona-server: serving on port %d (data in %s)\n", port,
+               db_options.path.c_str());
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::fprintf(stderr, "persona-server: signal %d; draining\n", signal);
+  server->GetHealthCheckService()->SetServingStatus(false);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (absl::Status s = (*db)->Flush(); !s.ok()) {
+    std::fprintf(stderr, "persona-server: flush failed: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "persona-server: stopped\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace persona::server
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "persona-server [--config=FILE] [--listen=host:port] [--data_dir=DIR] ...\n"
+      "Serves Persona's gRPC API. Every setting lives in the config file "
+      "(persona.config.v1.Config, text format; see deploy/persona.textproto); "
+      "the flags below override the most common ones.");
+  absl::ParseCommandLine(argc, argv);
+  return persona::server::Run();
+}

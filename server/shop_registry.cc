@@ -1,0 +1,132 @@
+#include "server/shop_registry.h"
+
+#include <algorithm>
+
+#include "common/status_macros.h"
+#include "server/convert.h"
+
+namespace persona::server {
+
+Shop::Shop(std::string name, ShopOptions options, const Clock* clock)
+    : name_(std::move(name)), options_(options), clock_(clock) {}
+
+void Shop::ApplyItems(const std::vector<rec::ItemRecord>& items) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& item : items) items_[item.id()] = item;
+  catalog_dirty_ = true;
+}
+
+void Shop::ApplyCategories(const std::vector<rec::CategoryRecord>& categories) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& c : categories) {
+    const std::string path = model::JoinCategoryPath(
+        std::vector<std::string>(c.path().begin(), c.path().end()));
+    if (c.repeat_purchase()) {
+      repeat_categories_.insert(path);
+    } else {
+      repeat_categories_.erase(path);
+    }
+  }
+  catalog_dirty_ = true;
+}
+
+void Shop::ApplyItemStats(const std::vector<std::pair<std::string, rec::ItemStatsRecord>>& stats) {
+  if (stats.empty()) return;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, record] : stats) stats_[id] = record;
+  scores_dirty_ = true;
+}
+
+rec::ItemStatsRecord Shop::ItemStats(const std::string& item_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = stats_.find(item_id);
+  return it == stats_.end() ? rec::ItemStatsRecord() : it->second;
+}
+
+std::shared_ptr<const ShopSnapshot> Shop::Snapshot() {
+  absl::MutexLock lock(&mu_);
+  if (catalog_dirty_ || snapshot_ == nullptr) return snapshot_ = Rebuild(true);
+  if (scores_dirty_ && clock_->NowMs() - last_rebuild_ms_ >= options_.popularity_refresh_ms) {
+    return snapshot_ = Rebuild(false);
+  }
+  return snapshot_;
+}
+
+std::shared_ptr<const ShopSnapshot> Shop::Rebuild(bool catalog_changed) {
+  auto next = std::make_shared<ShopSnapshot>();
+  if (catalog_changed || snapshot_ == nullptr) {
+    // Sorted by id so indices are deterministic across restarts.
+    std::vector<const rec::ItemRecord*> records;
+    records.reserve(items_.size());
+    for (const auto& [id, record] : items_) records.push_back(&record);
+    std::sort(records.begin(), records.end(),
+              [](const auto* a, const auto* b) { return a->id() < b->id(); });
+    std::vector<model::ItemInfo> infos;
+    infos.reserve(records.size());
+    next->items.reserve(records.size());
+    for (const auto* r : records) {
+      infos.push_back(ToItemInfo(*r));
+      next->items.push_back(std::make_shared<const persona::v1::Item>(FromRecord(*r)));
+    }
+    std::vector<std::string> repeat(repeat_categories_.begin(), repeat_categories_.end());
+    next->catalog = model::CatalogIndex::Build(std::move(infos), repeat);
+  } else {
+    next->catalog = snapshot_->catalog;
+    next->items = snapshot_->items;
+  }
+  const model::CatalogIndex& catalog = *next->catalog;
+  std::vector<model::ItemPopularity> scores(catalog.size());
+  for (int32_t i = 0; i < catalog.size(); ++i) {
+    auto it = stats_.find(catalog.item(i).id);
+    if (it == stats_.end()) continue;
+    const rec::ItemStatsRecord& s = it->second;
+    auto& out = scores[i];
+    if (s.has_popularity()) out.popularity_log2 = s.popularity().log2();
+    if (s.has_trending()) out.trending_log2 = s.trending().log2();
+    for (const auto& [country, score] : s.country_popularity()) {
+      out.by_country.emplace_back(country, score.log2());
+    }
+  }
+  next->popularity = model::PopularityModel::Build(next->catalog, scores, options_.popularity);
+  next->popular = std::make_shared<model::PopularityRecommender>(next->popularity);
+  next->trending = std::make_shared<model::TrendingRecommender>(next->popularity);
+  next->generation = snapshot_ == nullptr ? 1 : snapshot_->generation + 1;
+  catalog_dirty_ = false;
+  scores_dirty_ = false;
+  last_rebuild_ms_ = clock_->NowMs();
+  return next;
+}
+
+ShopRegistry::ShopRegistry(storage::Database* db, ShopOptions options, const Clock* clock)
+    : db_(db), options_(options), clock_(clock) {}
+
+absl::StatusOr<Shop*> ShopRegistry::Get(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  auto it = shops_.find(name);
+  if (it != shops_.end()) return it->second.get();
+  auto shop = std::make_unique<Shop>(name, options_, clock_);
+  std::vector<rec::ItemRecord> items;
+  RETURN_IF_ERROR(db_->catalog().ScanItems(name, [&](const rec::ItemRecord& r) {
+    items.push_back(r);
+    return true;
+  }));
+  shop->ApplyItems(items);
+  std::vector<rec::CategoryRecord> categories;
+  RETURN_IF_ERROR(db_->catalog().ScanCategories(name, [&](const rec::CategoryRecord& r) {
+    categories.push_back(r);
+    return true;
+  }));
+  shop->ApplyCategories(categories);
+  std::vector<std::pair<std::string, rec::ItemStatsRecord>> stats;
+  RETURN_IF_ERROR(db_->catalog().ScanItemStats(
+      name, [&](std::string_view id, const rec::ItemStatsRecord& r) {
+        stats.emplace_back(std::string(id), r);
+        return true;
+      }));
+  shop->ApplyItemStats(stats);
+  Shop* raw = shop.get();
+  shops_.emplace(name, std::move(shop));
+  return raw;
+}
+
+}  // namespace persona::server
