@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Starts persona-server in the foreground on 127.0.0.1:50051 with its data in
+# var/data (inside the checkout, ignored by git). On the first start the demo
+# shop (a sample of the UCI Online Retail data) is loaded. Ctrl-C stops it
+# cleanly. Usage: scripts/run-server.sh [build-dir] [extra persona-server flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+shift || true
+mkdir -p var
+exec "$build/server/persona-server" \
+  --listen="${PERSONA_LISTEN:-127.0.0.1:50051}" \
+  --data_dir=var/data \
+  --demo_csv=data/demo/online-retail-sample.csv.gz \
+  "$@"

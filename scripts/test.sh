@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's second command: installs what is missing, builds, and runs every
+# test (unit, integration against the real server binary, benchmark smoke runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh build
+jobs=$(nproc 2>/dev/null || echo 2)
+cd build
+ctest --output-on-failure -j"$jobs" --timeout 900

@@ -1,0 +1,74 @@
+// Helpers for integration tests: stubs over a running server and small
+// builders for requests. Not thread-safe.
+#ifndef PERSONA_TESTS_INTEGRATION_CLIENT_H_
+#define PERSONA_TESTS_INTEGRATION_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+#include "persona/v1/admin.grpc.pb.h"
+#include "persona/v1/catalog.grpc.pb.h"
+#include "persona/v1/customers.grpc.pb.h"
+#include "persona/v1/events.grpc.pb.h"
+#include "persona/v1/recommend.grpc.pb.h"
+
+namespace persona::testing {
+
+namespace v1 = ::persona::v1;
+
+struct Client {
+  explicit Client(const std::shared_ptr<grpc::Channel>& channel)
+      : catalog(v1::CatalogService::NewStub(channel)),
+        customers(v1::CustomerService::NewStub(channel)),
+        events(v1::EventService::NewStub(channel)),
+        recommend(v1::RecommendService::NewStub(channel)),
+        admin(v1::AdminService::NewStub(channel)) {}
+
+  std::unique_ptr<v1::CatalogService::Stub> catalog;
+  std::unique_ptr<v1::CustomerService::Stub> customers;
+  std::unique_ptr<v1::EventService::Stub> events;
+  std::unique_ptr<v1::RecommendService::Stub> recommend;
+  std::unique_ptr<v1::AdminService::Stub> admin;
+};
+
+// A client context with a 30 s deadline.
+inline std::unique_ptr<grpc::ClientContext> Ctx() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ctx;
+}
+
+inline v1::Item MakeItem(const std::string& id, std::vector<std::string> category, double price) {
+  v1::Item item;
+  item.set_id(id);
+  item.set_title("Title of " + id);
+  for (auto& c : category) item.add_category_path(c);
+  item.set_price(price);
+  item.set_currency("GBP");
+  item.set_url("https://shop.example/p/" + id);
+  item.set_availability(v1::IN_STOCK);
+  return item;
+}
+
+inline v1::Event MakeEvent(const std::string& customer, v1::EventType type,
+                           const std::vector<std::string>& items, const std::string& event_id = "") {
+  v1::Event e;
+  e.set_customer_id(customer);
+  e.set_type(type);
+  e.set_event_id(event_id);
+  e.set_channel(v1::WEB);
+  for (const auto& id : items) {
+    auto* item = e.add_items();
+    item->set_item_id(id);
+    item->set_quantity(1);
+    item->set_price(10);
+  }
+  return e;
+}
+
+}  // namespace persona::testing
+
+#endif  // PERSONA_TESTS_INTEGRATION_CLIENT_H_
