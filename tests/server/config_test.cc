@@ -65,3 +65,16 @@ TEST(ConfigTest, ReadsTextFormatAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace persona::server
+
+namespace persona::server {
+namespace {
+
+TEST(ConfigTest, ShippedExampleConfigIsValid) {
+  auto c = ReadConfigFile(PERSONA_SOURCE_DIR "/deploy/persona.textproto");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ApplyDefaults(*c);
+  EXPECT_TRUE(ValidateConfig(*c).ok());
+}
+
+}  // namespace
+}  // namespace persona::server
