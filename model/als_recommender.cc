@@ -1,0 +1,126 @@
+#include "model/als_recommender.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "common/status_macros.h"
+
+namespace persona::model {
+namespace {
+
+// How many of the visitor's most recent distinct items can explain a choice.
+constexpr size_t kMaxAnchors = 20;
+
+float Dot(const float* a, const float* b, int32_t dim) {
+  float s = 0;
+  for (int32_t d = 0; d < dim; ++d) s += a[d] * b[d];
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
+    std::shared_ptr<const CatalogIndex> catalog, const TrainedItems& trained,
+    const AlsOptions& options, std::string version) {
+  if (trained.dim <= 0 ||
+      trained.factors.size() != trained.item_ids.size() * static_cast<size_t>(trained.dim)) {
+    return absl::InvalidArgumentError("trained factors do not match their item ids");
+  }
+  std::shared_ptr<AlsRecommender> r(new AlsRecommender());
+  const int32_t n = catalog->size();
+  const int32_t dim = trained.dim;
+  r->catalog_ = std::move(catalog);
+  r->version_ = std::move(version);
+  r->dim_ = dim;
+  r->factors_.assign(static_cast<size_t>(n) * dim, 0.0f);
+  r->trained_ = ItemMask(n);
+  r->imputed_ = ItemMask(n);
+  for (size_t t = 0; t < trained.item_ids.size(); ++t) {
+    const int32_t i = r->catalog_->Find(trained.item_ids[t]);
+    if (i < 0) continue;  // no longer in the catalog
+    std::copy_n(trained.factors.data() + t * dim, dim, r->factors_.data() + int64_t{i} * dim);
+    r->trained_.Set(i);
+  }
+  // Category means of trained items, for items the model has not seen.
+  const CatalogIndex& c = *r->catalog_;
+  std::vector<std::vector<float>> mean(c.num_categories());
+  std::vector<int32_t> count(c.num_categories(), 0);
+  r->trained_.ForEach([&](int32_t i) {
+    for (int32_t cat : c.ItemCategories(i)) {
+      if (mean[cat].empty()) mean[cat].assign(dim, 0.0f);
+      const float* row = r->ItemFactors(i);
+      for (int32_t d = 0; d < dim; ++d) mean[cat][d] += row[d];
+      ++count[cat];
+    }
+  });
+  for (int32_t i = 0; i < n; ++i) {
+    if (r->trained_.Test(i)) continue;
+    auto cats = c.ItemCategories(i);
+    for (auto it = cats.rbegin(); it != cats.rend(); ++it) {
+      if (count[*it] == 0) continue;
+      float* row = r->factors_.data() + int64_t{i} * dim;
+      for (int32_t d = 0; d < dim; ++d) row[d] = mean[*it][d] / count[*it];
+      r->imputed_.Set(i);
+      break;
+    }
+  }
+  r->scorable_ = r->trained_;
+  r->scorable_.Or(r->imputed_);
+  ASSIGN_OR_RETURN(r->fold_in_,
+                   FoldIn::Create(FactorView{r->factors_.data(), n, dim}, options));
+  return std::shared_ptr<const AlsRecommender>(std::move(r));
+}
+
+std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) const {
+  std::vector<ScoredItem> out;
+  if (ctx.count <= 0 || ctx.allowed == nullptr) return out;
+  // Interactions the fold-in may use: trained items only (imputed factors
+  // would pull the visitor towards category averages).
+  std::vector<int32_t> ids;
+  std::vector<float> strengths;
+  std::vector<int32_t> anchors;  // most recent first, distinct
+  auto add = [&](int32_t item, float weight) {
+    if (item < 0 || item >= catalog_->size() || !trained_.Test(item)) return;
+    ids.push_back(item);
+    strengths.push_back(weight);
+    if (weight > 0 && anchors.size() < kMaxAnchors &&
+        std::find(anchors.begin(), anchors.end(), item) == anchors.end()) {
+      anchors.push_back(item);
+    }
+  };
+  for (int32_t item : ctx.context_items) add(item, 1.0f);
+  for (auto it = ctx.history.rbegin(); it != ctx.history.rend(); ++it) add(it->item, it->weight);
+  if (anchors.empty()) return out;
+  std::vector<float> user(dim_);
+  if (!fold_in_->Solve(ids, strengths, user).ok()) return out;
+
+  ItemMask allowed = *ctx.allowed;
+  allowed.And(scorable_);
+  const std::vector<ScoredIndex> top =
+      TopKDot(FactorView{factors_.data(), catalog_->size(), dim_}, user.data(), ctx.count, &allowed);
+  out.reserve(top.size());
+  const size_t num_context = ctx.context_items.size();
+  for (const ScoredIndex& s : top) {
+    ScoredItem item{.item = s.item, .score = s.score, .reason = Reason::kPersonalized};
+    if (imputed_.Test(s.item)) {
+      item.reason = Reason::kNewArrival;
+      auto cats = catalog_->ItemCategories(s.item);
+      item.category = cats.empty() ? -1 : cats.back();
+    } else {
+      // The visitor's item most similar to this one explains it.
+      float best = -std::numeric_limits<float>::infinity();
+      for (size_t a = 0; a < anchors.size(); ++a) {
+        const float sim = Dot(ItemFactors(anchors[a]), ItemFactors(s.item), dim_);
+        if (sim > best) best = sim, item.anchor = anchors[a];
+      }
+      const bool from_context =
+          std::find(ctx.context_items.begin(), ctx.context_items.begin() + num_context,
+                    item.anchor) != ctx.context_items.begin() + num_context;
+      if (from_context) item.reason = Reason::kSimilarToViewed;
+    }
+    out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace persona::model

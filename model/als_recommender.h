@@ -1,0 +1,74 @@
+// Serving a trained factor model: item factors aligned with one catalog
+// snapshot, fold-in of the visitor's current interactions, masked top-k, and
+// an explanation anchor per item ("because of X").
+//
+// Items the model has never seen (listed after the last training) get the
+// mean factors of the trained items of their deepest category that has any,
+// so new arrivals can be recommended before the next training; they are
+// reported with Reason::kNewArrival.
+// Immutable after Create: Recommend may be called from many threads at once.
+#ifndef PERSONA_MODEL_ALS_RECOMMENDER_H_
+#define PERSONA_MODEL_ALS_RECOMMENDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/als.h"
+#include "model/catalog_index.h"
+#include "model/fold_in.h"
+#include "model/recommender.h"
+#include "model/topk.h"
+
+namespace persona::model {
+
+// A trained model as stored: factors by the model's own item ids.
+struct TrainedItems {
+  std::vector<std::string> item_ids;
+  int32_t dim = 0;
+  // Row-major, item_ids.size() x dim.
+  std::vector<float> factors;
+};
+
+class AlsRecommender : public Recommender {
+ public:
+  // Aligns `trained` with `catalog` (which must outlive the recommender).
+  // `options` must be the training options (fold-in uses the same
+  // regularisation and confidence). `version` names the model in responses.
+  static absl::StatusOr<std::shared_ptr<const AlsRecommender>> Create(
+      std::shared_ptr<const CatalogIndex> catalog, const TrainedItems& trained,
+      const AlsOptions& options, std::string version);
+
+  // Folds in ctx.history (positive weights) and ctx.context_items (weight 1
+  // each), then returns the best allowed items. Returns nothing when the
+  // visitor has no usable interactions (the caller falls back).
+  std::vector<ScoredItem> Recommend(const RecommendContext& ctx) const override;
+  std::string_view name() const override { return "als"; }
+
+  const std::string& version() const { return version_; }
+  // Items with trained factors, and items with category-imputed ones.
+  int32_t trained_items() const { return trained_.Count(); }
+  int32_t imputed_items() const { return imputed_.Count(); }
+  // Returns item i's factor row (dim floats).
+  const float* ItemFactors(int32_t i) const { return factors_.data() + int64_t{i} * dim_; }
+  int32_t dim() const { return dim_; }
+
+ private:
+  AlsRecommender() = default;
+
+  std::shared_ptr<const CatalogIndex> catalog_;
+  std::string version_;
+  int32_t dim_ = 0;
+  std::vector<float> factors_;  // catalog->size() x dim_
+  ItemMask trained_;
+  ItemMask imputed_;
+  ItemMask scorable_;  // trained_ | imputed_
+  std::unique_ptr<const FoldIn> fold_in_;
+};
+
+}  // namespace persona::model
+
+#endif  // PERSONA_MODEL_ALS_RECOMMENDER_H_

@@ -1,0 +1,121 @@
+#include "model/als_recommender.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/model/planted_data.h"
+
+namespace persona::model {
+namespace {
+
+constexpr int kGroups = 2;
+
+// A catalog whose items i0..i59 fall into two categories by i % 2 (as the
+// planted clusters do), plus two items the model never saw.
+class AlsRecommenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = testing::MakePlantedData(200, 60, kGroups, 0.3, 7);
+    auto matrix = InteractionMatrix::Build(data_.num_users, data_.num_items, data_.train);
+    ASSERT_TRUE(matrix.ok());
+    options_.factors = 8;
+    options_.regularization = 1.0f;
+    options_.iterations = 10;
+    auto model = TrainAls(*matrix, options_);
+    ASSERT_TRUE(model.ok());
+    trained_.dim = model->factors;
+    trained_.factors = model->item_factors;
+    std::vector<ItemInfo> infos;
+    for (int i = 0; i < data_.num_items; ++i) {
+      trained_.item_ids.push_back(Id(i));
+      infos.push_back({Id(i), {Cat(i)}, "", 1.0, Availability::kInStock, 0});
+    }
+    infos.push_back({"new-even", {"Even"}, "", 1.0, Availability::kInStock, 0});
+    infos.push_back({"new-orphan", {"Elsewhere"}, "", 1.0, Availability::kInStock, 0});
+    catalog_ = CatalogIndex::Build(infos, {});
+    auto rec = AlsRecommender::Create(catalog_, trained_, options_, "test-1");
+    ASSERT_TRUE(rec.ok()) << rec.status();
+    rec_ = *rec;
+  }
+
+  static std::string Id(int i) { return "i" + std::to_string(i); }
+  static std::string Cat(int i) { return i % 2 == 0 ? "Even" : "Odd"; }
+
+  testing::PlantedData data_;
+  AlsOptions options_;
+  TrainedItems trained_;
+  std::shared_ptr<const CatalogIndex> catalog_;
+  std::shared_ptr<const AlsRecommender> rec_;
+};
+
+TEST_F(AlsRecommenderTest, FoldsInHistoryAndStaysInTheVisitorsCluster) {
+  std::vector<Interaction> history;
+  for (int i : {0, 2, 4, 6, 8, 10, 12, 14}) history.push_back({catalog_->Find(Id(i)), 1.0f, 0});
+  ItemMask allowed(catalog_->size(), true);
+  for (const auto& h : history) allowed.Reset(h.item);
+  RecommendContext ctx{.count = 10, .allowed = &allowed, .history = history, .personalized = true};
+  auto got = rec_->Recommend(ctx);
+  ASSERT_EQ(got.size(), 10u);
+  int even = 0;
+  for (const auto& s : got) {
+    EXPECT_TRUE(allowed.Test(s.item));
+    even += catalog_->item(s.item).category_path[0] == "Even";
+    if (s.reason == Reason::kPersonalized) {
+      ASSERT_GE(s.anchor, 0);
+      EXPECT_EQ(catalog_->item(s.anchor).category_path[0], "Even");
+    }
+  }
+  EXPECT_GE(even, 9);
+}
+
+TEST_F(AlsRecommenderTest, ContextItemsAloneGiveSimilarItems) {
+  const int32_t context[] = {catalog_->Find(Id(1))};
+  ItemMask allowed(catalog_->size(), true);
+  allowed.Reset(context[0]);
+  RecommendContext ctx{.count = 5, .allowed = &allowed, .context_items = context};
+  auto got = rec_->Recommend(ctx);
+  ASSERT_EQ(got.size(), 5u);
+  for (const auto& s : got) {
+    EXPECT_NE(s.item, context[0]);
+    if (s.reason != Reason::kNewArrival) {
+      EXPECT_EQ(s.reason, Reason::kSimilarToViewed);
+      EXPECT_EQ(s.anchor, context[0]);
+    }
+  }
+}
+
+TEST_F(AlsRecommenderTest, NewItemsBorrowTheirCategorysFactors) {
+  EXPECT_EQ(rec_->trained_items(), 60);
+  EXPECT_EQ(rec_->imputed_items(), 1);  // new-even; new-orphan has no trained category
+  // Only the new items allowed: the one with imputed factors can be chosen.
+  ItemMask allowed(catalog_->size());
+  allowed.Set(catalog_->Find("new-even"));
+  allowed.Set(catalog_->Find("new-orphan"));
+  std::vector<Interaction> history = {{catalog_->Find(Id(2)), 1.0f, 0}};
+  RecommendContext ctx{.count = 5, .allowed = &allowed, .history = history};
+  auto got = rec_->Recommend(ctx);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(catalog_->item(got[0].item).id, "new-even");
+  EXPECT_EQ(got[0].reason, Reason::kNewArrival);
+  EXPECT_EQ(catalog_->CategoryName(got[0].category), "Even");
+}
+
+TEST_F(AlsRecommenderTest, NoUsableHistoryReturnsNothing) {
+  ItemMask allowed(catalog_->size(), true);
+  RecommendContext ctx{.count = 5, .allowed = &allowed};
+  EXPECT_TRUE(rec_->Recommend(ctx).empty());
+  // Interactions only with untrained items are not usable either.
+  std::vector<Interaction> history = {{catalog_->Find("new-orphan"), 1.0f, 0}};
+  ctx.history = history;
+  EXPECT_TRUE(rec_->Recommend(ctx).empty());
+}
+
+TEST_F(AlsRecommenderTest, RejectsMismatchedFactors) {
+  TrainedItems bad = trained_;
+  bad.factors.pop_back();
+  EXPECT_FALSE(AlsRecommender::Create(catalog_, bad, options_, "bad").ok());
+}
+
+}  // namespace
+}  // namespace persona::model
