@@ -117,12 +117,7 @@ bool ApplyFlag(const std::string& name, const std::string& v, EvalFlags& f) {
 absl::StatusOr<EvalFlags> ParseEvalFlags(int argc, char** argv) {
   EvalFlags f;
   // Tuned on a MovieLens-100K validation split (docs/MODEL.md).
-  f.als.als.factors = 64;
-  f.als.als.regularization = 30;
-  f.als.als.alpha = 1;
-  f.als.als.scaling = model::ConfidenceScaling::kLog;
-  f.als.als.iterations = 15;
-  f.als.bm25 = true;
+  f.als = model::eval::TunedAlsEvalOptions();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) return absl::InvalidArgumentError("unexpected argument " + arg);

@@ -42,6 +42,20 @@ absl::StatusOr<std::vector<SearchResult>> GridSearchAls(
   return results;
 }
 
+AlsEvalOptions TunedAlsEvalOptions() {
+  AlsEvalOptions o;
+  o.als.factors = 64;
+  o.als.regularization = 30;
+  o.als.alpha = 1;
+  o.als.scaling = ConfidenceScaling::kLog;
+  o.als.iterations = 15;
+  o.als.cg_steps = 3;
+  o.bm25 = true;
+  o.bm25_k1 = 100;
+  o.bm25_b = 0.8f;
+  return o;
+}
+
 std::string DescribeAls(const AlsEvalOptions& o) {
   return absl::StrFormat(
       "factors=%d reg=%g alpha=%g scaling=%s iterations=%d cg_steps=%d solver=%s bm25=%s%s "

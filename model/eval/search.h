@@ -34,6 +34,11 @@ absl::StatusOr<std::vector<SearchResult>> GridSearchAls(
     const EvalData& validation, int k, const AlsEvalOptions& base, const SearchSpace& space,
     const std::function<void(const SearchResult&)>& on_result);
 
+// Returns the defaults chosen by GridSearchAls on a MovieLens-100K validation
+// split (see docs/MODEL.md): 64 factors, lambda 30, log confidence with
+// alpha 1, BM25 weighting (k1 100, b 0.8), 15 iterations of 3 CG steps.
+AlsEvalOptions TunedAlsEvalOptions();
+
 // Describes the options in one line, e.g. "factors=64 reg=30 alpha=3 ...".
 std::string DescribeAls(const AlsEvalOptions& options);
 
