@@ -5,6 +5,7 @@ persona_test(model_cf_test
     ${CMAKE_CURRENT_LIST_DIR}/als_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/fold_in_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/topk_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/model_record_test.cc
   LIBS persona_model)
 persona_test(model_cf_eval_test
   SOURCES

@@ -1,0 +1,203 @@
+#include "model/model_record.h"
+
+#include <zlib.h>
+
+#include <bit>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace persona::model {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "records are little-endian");
+
+constexpr char kMagic[8] = {'P', 'R', 'S', 'N', 'C', 'F', 'M', '1'};
+constexpr uint32_t kVersion = 1;
+
+class Writer {
+ public:
+  template <typename T>
+  void Put(T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(reinterpret_cast<const char*>(&v), sizeof(v));
+  }
+  void PutString(std::string_view s) {
+    Put<uint32_t>(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+  }
+  void PutFloats(const std::vector<float>& v) {
+    Put<uint64_t>(v.size());
+    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+  }
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <typename T>
+  absl::Status Get(T& v) {
+    RETURN_IF_ERROR(Need(sizeof(T)));
+    std::memcpy(&v, in_.data(), sizeof(T));
+    in_.remove_prefix(sizeof(T));
+    return absl::OkStatus();
+  }
+  absl::Status GetString(std::string& s) {
+    uint32_t n = 0;
+    RETURN_IF_ERROR(Get(n));
+    RETURN_IF_ERROR(Need(n));
+    s.assign(in_.data(), n);
+    in_.remove_prefix(n);
+    return absl::OkStatus();
+  }
+  absl::Status GetFloats(std::vector<float>& v, uint64_t expected) {
+    uint64_t n = 0;
+    RETURN_IF_ERROR(Get(n));
+    if (n != expected) return absl::DataLossError("model record: factor size mismatch");
+    RETURN_IF_ERROR(Need(n * sizeof(float)));
+    v.resize(n);
+    std::memcpy(v.data(), in_.data(), n * sizeof(float));
+    in_.remove_prefix(n * sizeof(float));
+    return absl::OkStatus();
+  }
+  absl::Status GetStrings(std::vector<std::string>& v) {
+    uint32_t n = 0;
+    RETURN_IF_ERROR(Get(n));
+    // Each string takes at least its 4-byte length: reject absurd counts early.
+    RETURN_IF_ERROR(Need(uint64_t{n} * 4));
+    v.resize(n);
+    for (std::string& s : v) RETURN_IF_ERROR(GetString(s));
+    return absl::OkStatus();
+  }
+  bool empty() const { return in_.empty(); }
+
+ private:
+  absl::Status Need(uint64_t n) const {
+    if (n > in_.size()) return absl::DataLossError("model record: truncated");
+    return absl::OkStatus();
+  }
+  std::string_view in_;
+};
+
+uint32_t Crc(std::string_view bytes) {
+  return static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+}
+
+void PutOptions(Writer& w, const AlsOptions& o) {
+  w.Put<int32_t>(o.factors);
+  w.Put<float>(o.regularization);
+  w.Put<float>(o.alpha);
+  w.Put<int32_t>(static_cast<int32_t>(o.scaling));
+  w.Put<float>(o.log_epsilon);
+  w.Put<int32_t>(o.iterations);
+  w.Put<int32_t>(static_cast<int32_t>(o.solver));
+  w.Put<int32_t>(o.cg_steps);
+  w.Put<uint64_t>(o.seed);
+}
+
+absl::Status GetOptions(Reader& r, AlsOptions& o) {
+  int32_t scaling = 0, solver = 0;
+  RETURN_IF_ERROR(r.Get(o.factors));
+  RETURN_IF_ERROR(r.Get(o.regularization));
+  RETURN_IF_ERROR(r.Get(o.alpha));
+  RETURN_IF_ERROR(r.Get(scaling));
+  RETURN_IF_ERROR(r.Get(o.log_epsilon));
+  RETURN_IF_ERROR(r.Get(o.iterations));
+  RETURN_IF_ERROR(r.Get(solver));
+  RETURN_IF_ERROR(r.Get(o.cg_steps));
+  RETURN_IF_ERROR(r.Get(o.seed));
+  if (scaling < 0 || scaling > 1 || solver < 0 || solver > 1) {
+    return absl::DataLossError("model record: bad enum value");
+  }
+  o.scaling = static_cast<ConfidenceScaling>(scaling);
+  o.solver = static_cast<AlsSolver>(solver);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& rec) {
+  const FactorModel& f = rec.factors;
+  if (f.num_users < 0 || f.num_items < 0 || f.factors <= 0 ||
+      f.user_factors.size() != static_cast<size_t>(f.num_users) * f.factors ||
+      f.item_factors.size() != static_cast<size_t>(f.num_items) * f.factors) {
+    return absl::InvalidArgumentError("model record: factor sizes do not match dimensions");
+  }
+  if ((!rec.item_ids.empty() && rec.item_ids.size() != static_cast<size_t>(f.num_items)) ||
+      (!rec.user_ids.empty() && rec.user_ids.size() != static_cast<size_t>(f.num_users))) {
+    return absl::InvalidArgumentError("model record: id count does not match dimensions");
+  }
+  Writer w;
+  w.out().append(kMagic, sizeof(kMagic));
+  w.Put<uint32_t>(kVersion);
+  PutOptions(w, rec.options);
+  w.PutString(rec.weighting);
+  w.Put<int64_t>(rec.trained_at_ms);
+  w.Put<int64_t>(rec.training_time_ms);
+  w.Put<uint32_t>(static_cast<uint32_t>(rec.metrics.size()));
+  for (const auto& [name, value] : rec.metrics) {
+    w.PutString(name);
+    w.Put<double>(value);
+  }
+  w.Put<int32_t>(f.num_users);
+  w.Put<int32_t>(f.num_items);
+  w.Put<int32_t>(f.factors);
+  w.Put<uint32_t>(static_cast<uint32_t>(rec.item_ids.size()));
+  for (const std::string& id : rec.item_ids) w.PutString(id);
+  w.Put<uint32_t>(static_cast<uint32_t>(rec.user_ids.size()));
+  for (const std::string& id : rec.user_ids) w.PutString(id);
+  w.PutFloats(f.user_factors);
+  w.PutFloats(f.item_factors);
+  w.Put<uint32_t>(Crc(w.out()));
+  return std::move(w.out());
+}
+
+absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes) {
+  if (bytes.size() < sizeof(kMagic) + 8 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
+    return absl::DataLossError("model record: bad magic or too short");
+  }
+  const std::string_view body = bytes.substr(0, bytes.size() - 4);
+  uint32_t stored_crc = 0;
+  std::memcpy(&stored_crc, bytes.data() + body.size(), 4);
+  if (Crc(body) != stored_crc) return absl::DataLossError("model record: checksum mismatch");
+  Reader r(body.substr(sizeof(kMagic)));
+  uint32_t version = 0;
+  RETURN_IF_ERROR(r.Get(version));
+  if (version != kVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("model record: unknown version ", version));
+  }
+  ModelRecord rec;
+  RETURN_IF_ERROR(GetOptions(r, rec.options));
+  RETURN_IF_ERROR(r.GetString(rec.weighting));
+  RETURN_IF_ERROR(r.Get(rec.trained_at_ms));
+  RETURN_IF_ERROR(r.Get(rec.training_time_ms));
+  uint32_t n_metrics = 0;
+  RETURN_IF_ERROR(r.Get(n_metrics));
+  for (uint32_t i = 0; i < n_metrics; ++i) {
+    std::pair<std::string, double> m;
+    RETURN_IF_ERROR(r.GetString(m.first));
+    RETURN_IF_ERROR(r.Get(m.second));
+    rec.metrics.push_back(std::move(m));
+  }
+  FactorModel& f = rec.factors;
+  RETURN_IF_ERROR(r.Get(f.num_users));
+  RETURN_IF_ERROR(r.Get(f.num_items));
+  RETURN_IF_ERROR(r.Get(f.factors));
+  if (f.num_users < 0 || f.num_items < 0 || f.factors <= 0) {
+    return absl::DataLossError("model record: bad dimensions");
+  }
+  RETURN_IF_ERROR(r.GetStrings(rec.item_ids));
+  RETURN_IF_ERROR(r.GetStrings(rec.user_ids));
+  RETURN_IF_ERROR(r.GetFloats(f.user_factors, uint64_t{static_cast<uint32_t>(f.num_users)} * f.factors));
+  RETURN_IF_ERROR(r.GetFloats(f.item_factors, uint64_t{static_cast<uint32_t>(f.num_items)} * f.factors));
+  if (!r.empty()) return absl::DataLossError("model record: trailing bytes");
+  return rec;
+}
+
+}  // namespace persona::model

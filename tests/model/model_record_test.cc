@@ -1,0 +1,79 @@
+#include "model/model_record.h"
+
+#include "gtest/gtest.h"
+
+namespace persona::model {
+namespace {
+
+ModelRecord Sample() {
+  ModelRecord r;
+  r.options.factors = 3;
+  r.options.regularization = 30;
+  r.options.alpha = 1.5f;
+  r.options.scaling = ConfidenceScaling::kLog;
+  r.options.seed = 99;
+  r.weighting = "bm25 k1=100 b=0.8";
+  r.factors.num_users = 2;
+  r.factors.num_items = 4;
+  r.factors.factors = 3;
+  for (int i = 0; i < 6; ++i) r.factors.user_factors.push_back(0.5f * i - 1);
+  for (int i = 0; i < 12; ++i) r.factors.item_factors.push_back(0.25f * i);
+  r.item_ids = {"sku-1", "sku-2", "", "ünïcode"};
+  r.user_ids = {"alice", "bob"};
+  r.metrics = {{"ndcg@10", 0.497}, {"precision@10", 0.432}};
+  r.trained_at_ms = 1'700'000'000'000;
+  r.training_time_ms = 250;
+  return r;
+}
+
+TEST(ModelRecordTest, RoundTrips) {
+  const ModelRecord r = Sample();
+  absl::StatusOr<std::string> bytes = SerializeModelRecord(r);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  absl::StatusOr<ModelRecord> back = ParseModelRecord(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->options.factors, 3);
+  EXPECT_EQ(back->options.regularization, 30);
+  EXPECT_EQ(back->options.alpha, 1.5f);
+  EXPECT_EQ(back->options.scaling, ConfidenceScaling::kLog);
+  EXPECT_EQ(back->options.seed, 99u);
+  EXPECT_EQ(back->weighting, r.weighting);
+  EXPECT_EQ(back->factors.user_factors, r.factors.user_factors);
+  EXPECT_EQ(back->factors.item_factors, r.factors.item_factors);
+  EXPECT_EQ(back->item_ids, r.item_ids);
+  EXPECT_EQ(back->user_ids, r.user_ids);
+  EXPECT_EQ(back->metrics, r.metrics);
+  EXPECT_EQ(back->trained_at_ms, r.trained_at_ms);
+  EXPECT_EQ(back->training_time_ms, 250);
+}
+
+TEST(ModelRecordTest, EveryFlippedByteIsDetected) {
+  const std::string bytes = *SerializeModelRecord(Sample());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] ^= 0x10;
+    EXPECT_EQ(ParseModelRecord(bad).status().code(), absl::StatusCode::kDataLoss) << i;
+  }
+}
+
+TEST(ModelRecordTest, TruncationIsDetected) {
+  const std::string bytes = *SerializeModelRecord(Sample());
+  for (size_t n : {size_t{0}, size_t{7}, size_t{20}, bytes.size() - 1}) {
+    EXPECT_EQ(ParseModelRecord(bytes.substr(0, n)).status().code(), absl::StatusCode::kDataLoss) << n;
+  }
+}
+
+TEST(ModelRecordTest, RejectsInconsistentSizes) {
+  ModelRecord r = Sample();
+  r.factors.item_factors.pop_back();
+  EXPECT_EQ(SerializeModelRecord(r).status().code(), absl::StatusCode::kInvalidArgument);
+  r = Sample();
+  r.item_ids.pop_back();
+  EXPECT_EQ(SerializeModelRecord(r).status().code(), absl::StatusCode::kInvalidArgument);
+  r = Sample();
+  r.user_ids.clear();  // ids are optional
+  EXPECT_TRUE(SerializeModelRecord(r).ok());
+}
+
+}  // namespace
+}  // namespace persona::model
