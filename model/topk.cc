@@ -6,6 +6,10 @@
 
 #include "Eigen/Dense"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace persona::model {
 namespace {
 
@@ -35,6 +39,59 @@ void SelectBlock(const float* scores, int64_t base, uint64_t bits, TopKHeap& hea
     const int j = std::countr_zero(bits);
     bits &= bits - 1;
     if (scores[j] >= heap.threshold()) heap.Push(static_cast<int32_t>(base + j), scores[j]);
+  }
+}
+
+#if defined(__AVX512F__)
+// Horizontal sums of 16 accumulators without 16 separate reductions: each
+// step adds two vectors' halves (then quarters, pairs, single lanes) so 15
+// adds and 30 shuffles produce all 16 sums in one register.
+inline __m512 Pair1(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                       _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+}
+inline __m512 Pair2(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+inline __m512 Pair3(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                       _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+}
+inline __m512 Pair4(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+// 16 rows of dim (multiple of 16) floats -> 16 scores.
+inline void Score16(const float* p, int64_t dim, const float* q, float* s) {
+  __m512 a[16];
+  for (int j = 0; j < 16; ++j) a[j] = _mm512_setzero_ps();
+  for (int64_t d = 0; d < dim; d += 16) {
+    const __m512 qv = _mm512_loadu_ps(q + d);
+    for (int j = 0; j < 16; ++j) a[j] = _mm512_fmadd_ps(_mm512_loadu_ps(p + j * dim + d), qv, a[j]);
+  }
+  __m512 c[8], e[4], g[2];
+  for (int i = 0; i < 8; ++i) c[i] = Pair1(a[2 * i], a[2 * i + 1]);
+  for (int i = 0; i < 4; ++i) e[i] = Pair2(c[2 * i], c[2 * i + 1]);
+  for (int i = 0; i < 2; ++i) g[i] = Pair3(e[2 * i], e[2 * i + 1]);
+  const __m512 f = Pair4(g[0], g[1]);
+  // Lane 4q + e holds item q + 4e.
+  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  _mm512_storeu_ps(s, _mm512_permutexvar_ps(idx, f));
+}
+#endif
+
+// scores[r] = rows[r] . q for n rows of dim floats.
+void ScoreBlock(const float* rows, int64_t n, int64_t dim, const float* q, float* scores) {
+  int64_t r = 0;
+#if defined(__AVX512F__)
+  if (dim % 16 == 0) {
+    for (; r + 16 <= n; r += 16) Score16(rows + r * dim, dim, q, scores + r);
+  }
+#endif
+  if (r < n) {
+    Eigen::Map<Eigen::VectorXf>(scores + r, n - r).noalias() =
+        ConstMapF(rows + r * dim, n - r, dim) * Eigen::Map<const Eigen::VectorXf>(q, dim);
   }
 }
 
@@ -75,7 +132,6 @@ std::vector<ScoredIndex> TopKDot(const FactorView& items, const float* query, in
   TopKHeap heap(k);
   if (k <= 0 || items.rows == 0) return {};
   const int64_t dim = items.dim;
-  Eigen::Map<const Eigen::VectorXf> q(query, dim);
   alignas(64) float scores[kBlock];
   const int64_t words = (items.rows + kBlock - 1) / kBlock;
   for (int64_t w = 0; w < words; ++w) {
@@ -83,8 +139,7 @@ std::vector<ScoredIndex> TopKDot(const FactorView& items, const float* query, in
     if (bits == 0) continue;
     const int64_t base = w * kBlock;
     const int64_t n = std::min<int64_t>(kBlock, items.rows - base);
-    ConstMapF block(items.data + base * dim, n, dim);
-    Eigen::Map<Eigen::VectorXf>(scores, n).noalias() = block * q;
+    ScoreBlock(items.data + base * dim, n, dim, query, scores);
     SelectBlock(scores, base, bits, heap);
   }
   return heap.TakeSorted();

@@ -1,0 +1,74 @@
+// ALS training on MovieLens-100K (64 factors, CG, 1 and 2 threads; reads
+// ../shared/data/ml-100k beside the source tree, skipped when absent) and
+// fold-in of one user with 10, 100 and 1000 interactions.
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "model/als.h"
+#include "model/eval/datasets.h"
+#include "model/fold_in.h"
+
+namespace persona::model {
+namespace {
+
+const InteractionMatrix* MovieLens() {
+  static const InteractionMatrix* m = [] () -> const InteractionMatrix* {
+    const std::string dir = std::string(PERSONA_SOURCE_DIR) + "/../shared/data/ml-100k";
+    if (!std::filesystem::exists(dir + "/u.data")) return nullptr;
+    absl::StatusOr<eval::Dataset> d = eval::LoadMovieLens(dir);
+    if (!d.ok()) return nullptr;
+    auto built = InteractionMatrix::Build(d->num_users(), d->num_items(), d->events);
+    return built.ok() ? new InteractionMatrix(*std::move(built)) : nullptr;
+  }();
+  return m;
+}
+
+// range(0) = iterations, range(1) = threads, range(2) = 1 for Cholesky.
+void BM_TrainMovieLens(benchmark::State& state) {
+  const InteractionMatrix* m = MovieLens();
+  if (m == nullptr) {
+    state.SkipWithError("ml-100k not found");
+    return;
+  }
+  AlsOptions o;
+  o.factors = 64;
+  o.iterations = static_cast<int>(state.range(0));
+  o.threads = static_cast<int>(state.range(1));
+  o.solver = state.range(2) == 1 ? AlsSolver::kCholesky : AlsSolver::kConjugateGradient;
+  for (auto _ : state) benchmark::DoNotOptimize(TrainAls(*m, o));
+  state.counters["s_per_iteration"] = benchmark::Counter(
+      o.iterations, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_FoldIn(benchmark::State& state) {
+  const int32_t num_items = 100'000;
+  const int dim = 64;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0, 0.1f);
+  std::vector<float> items(static_cast<size_t>(num_items) * dim);
+  for (float& x : items) x = normal(rng);
+  AlsOptions o;
+  o.factors = dim;
+  auto fold = FoldIn::Create({items.data(), num_items, dim}, o);
+  const int n = static_cast<int>(state.range(0));
+  std::vector<int32_t> ids(n);
+  std::vector<float> strengths(n, 1.0f);
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng() % num_items);
+  std::vector<float> out(dim);
+  for (auto _ : state) benchmark::DoNotOptimize((*fold)->Solve(ids, strengths, out));
+}
+
+BENCHMARK(BM_TrainMovieLens)
+    ->Args({15, 1, 0})
+    ->Args({15, 2, 0})
+    ->Args({1, 1, 0})
+    ->Args({15, 1, 1})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FoldIn)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace persona::model
+
+BENCHMARK_MAIN();
