@@ -1,0 +1,362 @@
+// persona-loadgen: measures, in one run on one machine, an empty gRPC call
+// (in-process echo), a bare RocksDB WriteBatch loop, and persona-server's
+// Recommend, unary TrackEvents and StreamEvents on the demo shop, and prints
+// Persona's figures as ratios to the references. All traffic stays on
+// 127.0.0.1; every phase is bounded by --warmup + --duration.
+// Exits 1 when any phase fails (an error status, a wrong answer, nothing
+// done), never because of a time or a ratio; exits 2 on bad flags.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "persona/v1/events.grpc.pb.h"
+#include "tests/bench/echo_reference.h"
+#include "tests/bench/event_stream.h"
+#include "tests/bench/persona_phases.h"
+#include "tests/bench/report.h"
+#include "tests/bench/rocksdb_reference.h"
+#include "tests/testing/server_process.h"
+
+ABSL_FLAG(double, duration, 5.0, "Seconds measured per phase.");
+ABSL_FLAG(double, warmup, 1.0,
+          "Seconds of unmeasured warm-up before each phase's window.");
+ABSL_FLAG(int, concurrency, 16,
+          "Outstanding calls of the echo and Recommend phases.");
+ABSL_FLAG(int, ingest_concurrency, 4,
+          "Outstanding TrackEvents calls of the unary ingest phase.");
+ABSL_FLAG(
+    int, batch, 100,
+    "Events per TrackEvents call, stream message and RocksDB WriteBatch.");
+ABSL_FLAG(int, streams, 1, "Concurrent StreamEvents streams.");
+ABSL_FLAG(int, stream_window, 8, "Unacknowledged batches per stream.");
+ABSL_FLAG(int, customers, 10000,
+          "Customers sending events (the shop's known ones first).");
+ABSL_FLAG(int, sessions, 2000, "Anonymous sessions sending events.");
+ABSL_FLAG(int, echo_payload, 0, "Payload bytes of each echo call.");
+ABSL_FLAG(std::string, demo_csv, PERSONA_DEMO_CSV,
+          "Online Retail CSV(.gz) the server loads as the demo shop; empty or "
+          "missing: a "
+          "made-up shop loaded through the API.");
+ABSL_FLAG(int, synthetic_items, 2000, "Items of the made-up shop.");
+ABSL_FLAG(int, synthetic_customers, 2000,
+          "Customers with a history in the made-up shop.");
+ABSL_FLAG(std::string, server, "",
+          "The persona-server binary (default: the one of this build).");
+ABSL_FLAG(std::string, phases, "echo,rocksdb,recommend,unary,stream",
+          "Phases to run.");
+ABSL_FLAG(std::string, json, "",
+          "Also write the results as JSON to this file ('-': stdout).");
+ABSL_FLAG(bool, smoke, false,
+          "Quick check for ctest: a small shop and short warm-ups; every phase "
+          "must work.");
+ABSL_FLAG(uint64_t, seed, 1, "Seed of the traffic.");
+
+namespace persona::bench {
+namespace {
+
+struct Settings {
+  double duration, warmup;
+  int concurrency, ingest_concurrency, batch, streams, window, customers,
+      sessions;
+  int synthetic_items, synthetic_customers, pool_events;
+  std::set<std::string> phases;
+  uint64_t seed;
+};
+
+Settings ReadFlags() {
+  Settings s;
+  s.duration = absl::GetFlag(FLAGS_duration);
+  s.warmup = absl::GetFlag(FLAGS_warmup);
+  s.concurrency = absl::GetFlag(FLAGS_concurrency);
+  s.ingest_concurrency = absl::GetFlag(FLAGS_ingest_concurrency);
+  s.batch = absl::GetFlag(FLAGS_batch);
+  s.streams = absl::GetFlag(FLAGS_streams);
+  s.window = absl::GetFlag(FLAGS_stream_window);
+  s.customers = absl::GetFlag(FLAGS_customers);
+  s.sessions = absl::GetFlag(FLAGS_sessions);
+  s.synthetic_items = absl::GetFlag(FLAGS_synthetic_items);
+  s.synthetic_customers = absl::GetFlag(FLAGS_synthetic_customers);
+  s.pool_events = 4096;
+  s.seed = absl::GetFlag(FLAGS_seed);
+  for (auto p :
+       absl::StrSplit(absl::GetFlag(FLAGS_phases), ',', absl::SkipEmpty())) {
+    s.phases.insert(std::string(p));
+  }
+  if (absl::GetFlag(FLAGS_smoke)) {
+    s.warmup = std::min(s.warmup, 0.1);
+    s.customers = std::min(s.customers, 1000);
+    s.sessions = std::min(s.sessions, 200);
+    s.synthetic_items = std::min(s.synthetic_items, 300);
+    s.synthetic_customers = std::min(s.synthetic_customers, 200);
+    s.pool_events = 512;
+  }
+  return s;
+}
+
+std::string CheckSettings(const Settings& s) {
+  static const std::set<std::string> kPhases = {"echo", "rocksdb", "recommend",
+                                                "unary", "stream"};
+  for (const auto& p : s.phases) {
+    if (!kPhases.contains(p))
+      return absl::StrCat("--phases: unknown phase '", p, "'");
+  }
+  if (!(s.duration > 0 && s.duration <= 600))
+    return "--duration must be in (0, 600]";
+  if (!(s.warmup >= 0 && s.warmup <= 60)) return "--warmup must be in [0, 60]";
+  if (s.concurrency < 1 || s.concurrency > 1024)
+    return "--concurrency must be in 1..1024";
+  if (s.ingest_concurrency < 1 || s.ingest_concurrency > 256)
+    return "--ingest_concurrency must be in 1..256";
+  if (s.batch < 1 || s.batch > 1000) return "--batch must be in 1..1000";
+  if (s.streams < 1 || s.streams > 64 || s.window < 1 || s.window > 1024) {
+    return "--streams must be in 1..64 and --stream_window in 1..1024";
+  }
+  if (s.customers < 1 || s.sessions < 1)
+    return "--customers and --sessions must be positive";
+  if (s.synthetic_items < 10 || s.synthetic_customers < 1) {
+    return "--synthetic_items must be at least 10 and --synthetic_customers "
+           "positive";
+  }
+  return "";
+}
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+LoopOptions Loop(const Settings& s, int concurrency) {
+  LoopOptions o;
+  o.concurrency = concurrency;
+  o.warmup_s = s.warmup;
+  o.duration_s = s.duration;
+  o.seed = s.seed;
+  return o;
+}
+
+PhaseResult Failed(const std::string& name, const std::string& error) {
+  PhaseResult r;
+  r.name = name;
+  r.error = error;
+  return r;
+}
+
+// The shop the traffic is about, and how the server gets it.
+struct ShopSource {
+  ShopData data;
+  std::string demo_csv;  // empty: made up, loaded through the API
+  std::string description;
+};
+
+ShopSource ChooseShop(const Settings& s) {
+  ShopSource source;
+  const std::string csv = absl::GetFlag(FLAGS_demo_csv);
+  if (!csv.empty() && std::filesystem::exists(csv)) {
+    absl::StatusOr<ShopData> data =
+        ReadOnlineRetail(csv, /*strip_decimal=*/true);
+    if (data.ok()) {
+      source.data = *std::move(data);
+      source.demo_csv = csv;
+      source.description = absl::StrFormat(
+          "demo shop from %s (%d items, %d customers with purchases)", csv,
+          source.data.items.size(), source.data.customers.size());
+      return source;
+    }
+    std::fprintf(stderr,
+                 "persona-loadgen: cannot use %s (%s); using a made-up shop\n",
+                 csv.c_str(), data.status().ToString().c_str());
+  } else if (!csv.empty()) {
+    std::fprintf(stderr,
+                 "persona-loadgen: %s does not exist; using a made-up shop\n",
+                 csv.c_str());
+  }
+  source.data = SyntheticShop(s.synthetic_items, s.synthetic_customers, s.seed);
+  source.description = absl::StrFormat(
+      "made-up shop loaded through the API (%d items, %d customers)",
+      s.synthetic_items, s.synthetic_customers);
+  return source;
+}
+
+// Verifies that the server knows the demo customers under the ids we send,
+// switching to the CSV's raw ids when it stores those instead.
+std::string CheckDemoCustomers(const std::shared_ptr<grpc::Channel>& channel,
+                               ShopSource& shop) {
+  constexpr int kSample = 20;
+  absl::StatusOr<int> known = CountKnownCustomers(channel, shop.data, kSample);
+  if (known.ok() && *known == 0) {
+    absl::StatusOr<ShopData> raw =
+        ReadOnlineRetail(shop.demo_csv, /*strip_decimal=*/false);
+    if (raw.ok() &&
+        CountKnownCustomers(channel, *raw, kSample).value_or(0) > 0) {
+      shop.data = *std::move(raw);
+      known = CountKnownCustomers(channel, shop.data, kSample);
+    }
+  }
+  if (!known.ok()) return std::string(known.status().message());
+  shop.description += absl::StrFormat(
+      "; %d of the first %d customers have stored events", *known, kSample);
+  return "";
+}
+
+// Starts persona-server on a temporary directory and runs the Persona phases.
+void RunPersona(const Settings& s, ShopSource& shop,
+                std::vector<PhaseResult>& results) {
+  std::vector<std::string> names;
+  for (const char* p : {"recommend", "unary", "stream"}) {
+    if (s.phases.contains(p)) names.push_back(p);
+  }
+  if (names.empty()) return;
+  const auto fail_all = [&](const std::string& error) {
+    for (const auto& n : names)
+      results.push_back(Failed("persona " + n, error));
+  };
+  testing::TempDir dir;
+  std::vector<std::string> args;
+  if (!shop.demo_csv.empty()) args.push_back("--demo_csv=" + shop.demo_csv);
+  const std::string binary = absl::GetFlag(FLAGS_server).empty()
+                                 ? testing::ServerBinary()
+                                 : absl::GetFlag(FLAGS_server);
+  testing::ServerProcess server(binary, dir.path() + "/data", args);
+  std::fprintf(stderr, "persona-loadgen: starting %s\n", binary.c_str());
+  if (!server.Start())
+    return fail_all("persona-server did not start (see stderr)");
+  const pid_t pid = FindChild("persona-server");
+  auto channel = Connect(server.address());
+  if (shop.demo_csv.empty()) {
+    if (absl::Status st = LoadSyntheticShop(channel, shop.data); !st.ok()) {
+      return fail_all("loading the made-up shop failed: " + st.ToString());
+    }
+  } else if (std::string error = CheckDemoCustomers(channel, shop);
+             !error.empty()) {
+    return fail_all("reading demo profiles failed: " + error);
+  }
+  EventFactory events(shop.data, s.customers, s.sessions,
+                      absl::StrFormat("lg%x", s.seed));
+  if (s.phases.contains("recommend")) {
+    std::fprintf(stderr, "persona-loadgen: Recommend\n");
+    results.push_back(RunRecommendPhase(channel, Loop(s, s.concurrency),
+                                        RecommendFactory(shop.data), pid));
+  }
+  if (s.phases.contains("unary")) {
+    std::fprintf(stderr, "persona-loadgen: unary TrackEvents\n");
+    results.push_back(RunUnaryIngestPhase(
+        channel, Loop(s, s.ingest_concurrency), events, s.batch, pid));
+  }
+  if (s.phases.contains("stream")) {
+    std::fprintf(stderr, "persona-loadgen: StreamEvents\n");
+    StreamOptions o;
+    o.streams = s.streams;
+    o.window = s.window;
+    o.warmup_s = s.warmup;
+    o.duration_s = s.duration;
+    o.seed = s.seed;
+    auto stub = v1::EventService::NewStub(channel);
+    const BatchMaker make = [&](std::mt19937_64& rng,
+                                v1::TrackEventsRequest* r) {
+      events.Batch(rng, s.batch, "", r);
+    };
+    PhaseResult r = RunStreamIngest(stub.get(), o, make, pid);
+    r.name = absl::StrCat("persona StreamEvents x", s.batch);
+    results.push_back(std::move(r));
+  }
+  if (const int status = server.Stop(); status != 0) {
+    results.push_back(Failed("persona-server shutdown",
+                             absl::StrCat("exit status ", status)));
+  }
+}
+
+const PhaseResult* Find(const std::vector<PhaseResult>& results,
+                        const std::string& prefix) {
+  for (const auto& r : results) {
+    if (r.name.rfind(prefix, 0) == 0) return &r;
+  }
+  return nullptr;
+}
+
+int Main() {
+  const Settings s = ReadFlags();
+  if (std::string error = CheckSettings(s); !error.empty()) {
+    std::fprintf(stderr, "persona-loadgen: %s\n", error.c_str());
+    return 2;
+  }
+  RunInfo info;
+  info.machine = DescribeMachine();
+  info.load_before = LoadAverage();
+  info.settings = absl::StrFormat(
+      "%.1f s per phase after %.1f s warm-up; concurrency %d (echo, "
+      "Recommend), %d (unary ingest); "
+      "%d stream(s) x window %d; %d events per batch; %d customers + %d "
+      "sessions send events",
+      s.duration, s.warmup, s.concurrency, s.ingest_concurrency, s.streams,
+      s.window, s.batch, s.customers, s.sessions);
+  std::vector<PhaseResult> results;
+  if (s.phases.contains("echo")) {
+    std::fprintf(stderr, "persona-loadgen: echo reference\n");
+    absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
+    results.push_back(
+        echo.ok()
+            ? RunEchoPhase(Connect((*echo)->address()), Loop(s, s.concurrency),
+                           absl::GetFlag(FLAGS_echo_payload))
+            : Failed("echo (empty call)", echo.status().ToString()));
+  }
+  ShopSource shop = ChooseShop(s);
+  if (s.phases.contains("rocksdb")) {
+    std::fprintf(stderr, "persona-loadgen: RocksDB reference\n");
+    testing::TempDir dir;
+    EventFactory events(shop.data, s.customers, s.sessions, "ref");
+    RocksDbReferenceOptions o;
+    o.dir = dir.path() + "/rocksdb";
+    o.batch_events = s.batch;
+    o.warmup_s = s.warmup;
+    o.duration_s = s.duration;
+    o.pool_events = s.pool_events;
+    o.seed = s.seed;
+    results.push_back(RunRocksDbReference(o, events));
+  }
+  RunPersona(s, shop, results);
+  info.shop = shop.description;
+  info.load_after = LoadAverage();
+
+  const PhaseResult* rocksdb = Find(results, "rocksdb");
+  std::vector<Ratio> ratios = {
+      MakeRatio("Recommend QPS / echo QPS", Find(results, "persona Recommend"),
+                Find(results, "echo"), 0.5),
+      MakeRatio("unary ingest / RocksDB loop",
+                Find(results, "persona TrackEvents"), rocksdb, 0.3),
+      MakeRatio("stream ingest / RocksDB loop",
+                Find(results, "persona StreamEvents"), rocksdb, 0.3)};
+  PrintTable(stdout, info, results, ratios);
+  if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
+    std::FILE* out = json == "-" ? stdout : std::fopen(json.c_str(), "w");
+    if (out == nullptr) {
+      std::fprintf(stderr, "persona-loadgen: cannot write %s\n", json.c_str());
+      return 1;
+    }
+    PrintJson(out, info, results, ratios);
+    if (out != stdout) std::fclose(out);
+  }
+  bool failed = false;
+  for (const auto& r : results) failed |= !r.ok();
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace persona::bench
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "persona-loadgen [--duration=S] "
+      "[--phases=echo,rocksdb,recommend,unary,stream] ...\n"
+      "Measures Persona beside an empty gRPC call and a bare RocksDB loop; see "
+      "docs/BENCHMARKS.md.");
+  absl::ParseCommandLine(argc, argv);
+  return persona::bench::Main();
+}

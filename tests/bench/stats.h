@@ -1,0 +1,77 @@
+// Measurement helpers of the load generator: latency samples with
+// percentiles, CPU time of a process from /proc, and the result of one phase.
+// LatencySamples is not thread-safe (keep one per caller and Merge them);
+// the free functions are.
+#ifndef PERSONA_TESTS_BENCH_STATS_H_
+#define PERSONA_TESTS_BENCH_STATS_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace persona::bench {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Seconds between two steady-clock points.
+inline double Seconds(SteadyClock::time_point from,
+                      SteadyClock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// Latencies in nanoseconds, kept whole so percentiles are exact.
+class LatencySamples {
+ public:
+  void Add(SteadyClock::duration d) {
+    samples_.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  }
+  void Merge(const LatencySamples& other) {
+    samples_.insert(samples_.end(), other.samples_.begin(),
+                    other.samples_.end());
+  }
+  size_t size() const { return samples_.size(); }
+  // Returns the q-quantile (0 < q < 1) in microseconds, or 0 when empty. Sorts.
+  double PercentileUs(double q);
+
+ private:
+  std::vector<int64_t> samples_;
+  bool sorted_ = false;
+};
+
+// Returns the user+system CPU seconds used so far by process `pid` (all its
+// threads), or -1 when /proc cannot be read.
+double ProcessCpuSeconds(pid_t pid);
+
+// Returns the pid of a running child of this process whose command name is
+// `comm` (as in /proc/<pid>/comm, at most 15 characters), or -1.
+pid_t FindChild(const std::string& comm);
+
+// What one phase measured. `units` are what the rate counts: calls for the
+// call phases, events for the ingest phases.
+struct PhaseResult {
+  std::string name;
+  std::string unit;    // "calls/s" or "events/s"
+  int64_t calls = 0;   // calls (or batches) completed in the window
+  int64_t units = 0;   // units completed in the window
+  double seconds = 0;  // length of the measurement window
+  double p50_us = 0, p99_us = 0, p999_us = 0;  // call (or batch ack) latency
+  double bytes_per_unit = 0;  // RocksDB reference: key+value bytes per event
+  double client_cpu_s = -1;   // CPU of this process during the window
+  double server_cpu_s =
+      -1;             // CPU of persona-server during the window (-1: n/a)
+  std::string error;  // non-empty when the phase failed
+
+  double rate() const { return seconds > 0 ? units / seconds : 0; }
+  bool ok() const { return error.empty() && units > 0; }
+};
+
+// Fills p50/p99/p999 of `result` from `samples`.
+void SetPercentiles(LatencySamples& samples, PhaseResult& result);
+
+}  // namespace persona::bench
+
+#endif  // PERSONA_TESTS_BENCH_STATS_H_
