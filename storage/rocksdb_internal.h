@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -134,7 +135,11 @@ absl::Status ScanRecords(const Context& ctx, Cf cf, std::string_view prefix, Fn&
   return status;
 }
 
-// A WriteBatch applied with the database's write options. Not thread-safe.
+// The updates of one atomic write, applied with the database's write options.
+// Updates are buffered and handed to RocksDB sorted by column family and key
+// (stable, so updates of one key keep their order): RocksDB then inserts each
+// into its memtable next to the previous one, much faster than in call order.
+// Not thread-safe.
 class Batch {
  public:
   explicit Batch(Context& ctx, size_t reserved_bytes = 0);
@@ -144,17 +149,26 @@ class Batch {
 
   void Put(Cf cf, std::string_view key, std::string_view value);
   void Delete(Cf cf, std::string_view key);
-  // Serialises `record` into a reused buffer and puts it.
+  // Serialises `record` straight into the batch.
   void PutRecord(Cf cf, std::string_view key, const google::protobuf::MessageLite& record);
   // Number of updates so far.
-  int Count() const;
+  int Count() const { return static_cast<int>(entries_.size()); }
   // Writes the batch atomically (WAL on; fsync when options.sync_every_write).
   absl::Status Commit(std::string_view what);
 
  private:
+  struct Entry {
+    Cf cf;
+    bool is_delete;
+    size_t key_offset, key_size, value_offset, value_size;
+  };
+  std::string_view Slice(size_t offset, size_t size) const {
+    return std::string_view(arena_).substr(offset, size);
+  }
+
   Context& ctx_;
-  std::unique_ptr<rocksdb::WriteBatch> batch_;
-  std::string buffer_;
+  std::string arena_;  // keys and values, back to back
+  std::vector<Entry> entries_;
 };
 
 // Adds the shop's record to `batch` when it is not on disk yet. Call

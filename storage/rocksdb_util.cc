@@ -1,4 +1,6 @@
 // Read/write helpers and per-shop state shared by the RocksDB stores.
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -124,33 +126,59 @@ absl::Status ScanPrefix(const Context& ctx, Cf cf, std::string_view prefix,
   return ScanRange(ctx, cf, prefix, keys::PrefixEnd(prefix), false, fn);
 }
 
-Batch::Batch(Context& ctx, size_t reserved_bytes)
-    : ctx_(ctx), batch_(std::make_unique<rocksdb::WriteBatch>(reserved_bytes)) {}
+Batch::Batch(Context& ctx, size_t reserved_bytes) : ctx_(ctx) { arena_.reserve(reserved_bytes); }
 
 Batch::~Batch() = default;
 
 void Batch::Put(Cf cf, std::string_view key, std::string_view value) {
-  // WriteBatch only fails on oversized batches (> 4 GiB), which a call cannot reach.
-  batch_->Put(ctx_.cfs[cf], ToSlice(key), ToSlice(value)).PermitUncheckedError();
+  const size_t key_offset = arena_.size();
+  arena_.append(key);
+  const size_t value_offset = arena_.size();
+  arena_.append(value);
+  entries_.push_back(Entry{cf, false, key_offset, key.size(), value_offset, value.size()});
 }
 
 void Batch::Delete(Cf cf, std::string_view key) {
-  batch_->Delete(ctx_.cfs[cf], ToSlice(key)).PermitUncheckedError();
+  const size_t key_offset = arena_.size();
+  arena_.append(key);
+  entries_.push_back(Entry{cf, true, key_offset, key.size(), arena_.size(), 0});
 }
 
 void Batch::PutRecord(Cf cf, std::string_view key, const google::protobuf::MessageLite& record) {
-  record.SerializeToString(&buffer_);
-  Put(cf, key, buffer_);
+  const size_t key_offset = arena_.size();
+  arena_.append(key);
+  const size_t value_offset = arena_.size();
+  record.AppendToString(&arena_);
+  entries_.push_back(
+      Entry{cf, false, key_offset, key.size(), value_offset, arena_.size() - value_offset});
 }
 
-int Batch::Count() const { return static_cast<int>(batch_->Count()); }
-
 absl::Status Batch::Commit(std::string_view what) {
-  if (batch_->Count() == 0) return absl::OkStatus();
+  if (entries_.empty()) return absl::OkStatus();
+  std::vector<uint32_t> order(entries_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    if (x.cf != y.cf) return x.cf < y.cf;
+    return Slice(x.key_offset, x.key_size) < Slice(y.key_offset, y.key_size);
+  });
+  rocksdb::WriteBatch batch(arena_.size() + entries_.size() * 24);
+  for (uint32_t i : order) {
+    const Entry& e = entries_[i];
+    const rocksdb::Slice key = ToSlice(Slice(e.key_offset, e.key_size));
+    // WriteBatch only fails on oversized batches (> 4 GiB), which a call cannot reach.
+    if (e.is_delete) {
+      batch.Delete(ctx_.cfs[e.cf], key).PermitUncheckedError();
+    } else {
+      batch.Put(ctx_.cfs[e.cf], key, ToSlice(Slice(e.value_offset, e.value_size)))
+          .PermitUncheckedError();
+    }
+  }
   rocksdb::WriteOptions write;
   write.sync = ctx_.options.sync_every_write;
   write.disableWAL = false;
-  return FromRocksDb(ctx_.db->Write(write, batch_.get()), what);
+  return FromRocksDb(ctx_.db->Write(write, &batch), what);
 }
 
 void PutShopRecordIfNew(Context& ctx, std::string_view shop_name, ShopState& shop, Batch& batch) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -356,6 +357,49 @@ TEST_F(DatabaseTest, DataSurvivesReopen) {
                                   })
                   .ok());
   EXPECT_EQ(scanned, 1);
+}
+
+TEST_F(DatabaseTest, ConcurrentAppendsLoseNoUpdates) {
+  constexpr int kThreads = 4, kCalls = 40, kPerCall = 10;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int c = 0; c < kCalls; ++c) {
+        std::vector<rec::EventRecord> batch;
+        for (int i = 0; i < kPerCall; ++i) {
+          const int n = (t * kCalls + c) * kPerCall + i;
+          batch.push_back(MakeEvent("e" + std::to_string(n), "c" + std::to_string(n % 3),
+                                    n % 5 == 0 ? "s" + std::to_string(n % 2) : "", kView,
+                                    {{"i" + std::to_string(n % 4)}}, kT0 + n));
+        }
+        EXPECT_TRUE(db_->events().Append("s", batch).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  constexpr int kTotal = kThreads * kCalls * kPerCall;
+  int64_t counted = 0;
+  ASSERT_TRUE(db_->profiles()
+                  .ScanAggregates("s",
+                                  [&](const Subject&, const rec::SubjectAggregatesRecord& agg) {
+                                    counted += agg.event_counts().at(kView);
+                                    return true;
+                                  })
+                  .ok());
+  EXPECT_EQ(counted, kTotal);
+  int64_t views = 0;
+  ASSERT_TRUE(db_->catalog()
+                  .ScanItemStats("s",
+                                 [&](std::string_view, const rec::ItemStatsRecord& stats) {
+                                   views += stats.views();
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_EQ(views, kTotal);
+  EXPECT_EQ(Counters().record.events_total(), kTotal);
+  // Three customers of 533 or 534 events each keep their newest 500.
+  EXPECT_EQ(Counters().events_stored, 3 * 500);
+  EXPECT_EQ(Counters().customers, 3);
 }
 
 TEST(DatabaseOpenTest, EmptyPathIsRejected) {
