@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,8 @@ class Sink {
   virtual absl::StatusOr<BatchResult> PutEvents(std::vector<persona::v1::Event> events) = 0;
 };
 
+// kAuto looks at the first non-blank line: '{' means JSON Lines, a header
+// naming InvoiceNo and StockCode Online Retail, anything else CSV.
 enum class Format { kAuto, kJsonLines, kCsv, kOnlineRetail };
 enum class RecordKind { kItems, kCustomers, kEvents };
 
@@ -47,13 +50,17 @@ struct ImportOptions {
   Format format = Format::kAuto;
   // For JSON Lines and CSV: what the file holds. Online Retail files hold all three.
   RecordKind kind = RecordKind::kEvents;
-  // Records per sink call (default 500, at most 1000).
+  // Records per sink call (default 500, 1..1000; otherwise INVALID_ARGUMENT).
   int batch_size = 500;
   // Online Retail: shift every time so the newest row is at `now_ms` (0: no shift).
   int64_t shift_newest_to_ms = 0;
-  // Online Retail: keep only customers whose id hashes into this share (1.0 keeps all).
+  // Online Retail: keep only customers whose id hashes (FNV-1a + fmix64) into
+  // this share, in (0, 1] (default 1.0 keeps all).
   double customer_sample = 1.0;
-  // Called after each batch with bytes read so far and the file size (for a progress bar).
+  // Called after each batch (for a progress bar). JSON Lines and CSV: bytes
+  // of the file read so far (compressed bytes for gzip) and its size. Online
+  // Retail, which is read wholly before anything is sent: records sent and
+  // records to send. Default: none.
   std::function<void(int64_t done, int64_t total)> progress;
 };
 
@@ -64,10 +71,13 @@ struct RejectedRow {
 };
 
 struct ImportReport {
+  // Data rows (JSON Lines: lines) read, blank ones not counted.
   int64_t rows_read = 0;
+  // Records the sink accepted.
   int64_t items = 0;
   int64_t customers = 0;
   int64_t events = 0;
+  // Events the sink acknowledged as already stored (same event_id).
   int64_t duplicates = 0;
   // Rows skipped on purpose (e.g. non-product stock codes), by reason.
   std::vector<std::pair<std::string, int64_t>> skipped_by_reason;
@@ -76,8 +86,15 @@ struct ImportReport {
   std::vector<RejectedRow> rejected_rows;
 };
 
-// Imports `path` into `sink`. Fails when the file cannot be read or the sink
-// fails; refused rows are reported, not fatal.
+// Returns the format of `path` as Format::kAuto would decide it (never
+// kAuto). NOT_FOUND / UNAVAILABLE / DATA_LOSS when it cannot be read.
+absl::StatusOr<Format> DetectFormat(const std::string& path);
+
+// Imports `path` (plain or gzip) into `sink`. Fails when the file cannot be
+// read (NOT_FOUND, DATA_LOSS), the options or a CSV header are invalid
+// (INVALID_ARGUMENT) or the sink fails (its status); refused rows are
+// reported, not fatal. CSV event rows with the same event_id in a row form
+// one event with several items.
 absl::StatusOr<ImportReport> ImportFile(const std::string& path, const ImportOptions& options,
                                         Sink& sink);
 

@@ -1,0 +1,105 @@
+#include "tools/importer/dispatcher.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace persona::importer {
+
+namespace v1 = ::persona::v1;
+
+std::string RejectionReason(const v1::Rejection& rejection) {
+  std::string field = rejection.field();
+  // Drop a leading "name[N]" naming the element of the batch.
+  const size_t bracket = field.find('[');
+  const size_t close = field.find(']');
+  const size_t dot = field.find('.');
+  if (bracket != std::string::npos && close != std::string::npos && close > bracket &&
+      (dot == std::string::npos || bracket < dot)) {
+    field = field.substr(close + 1);
+    if (!field.empty() && field[0] == '.') field.erase(0, 1);
+  }
+  if (field.empty()) return rejection.reason();
+  return absl::StrCat(field, ": ", rejection.reason());
+}
+
+Dispatcher::Dispatcher(Sink& sink, int batch_size, ImportReport* report)
+    : sink_(sink), batch_size_(static_cast<size_t>(std::clamp(batch_size, 1, 1000))), report_(report) {}
+
+absl::StatusOr<BatchResult> Dispatcher::Call(std::vector<v1::Item> batch) {
+  return sink_.PutItems(std::move(batch));
+}
+absl::StatusOr<BatchResult> Dispatcher::Call(std::vector<v1::Customer> batch) {
+  return sink_.PutCustomers(std::move(batch));
+}
+absl::StatusOr<BatchResult> Dispatcher::Call(std::vector<v1::Event> batch) {
+  return sink_.PutEvents(std::move(batch));
+}
+
+template <typename T>
+absl::Status Dispatcher::Send(Pending<T>& pending, int64_t* counter) {
+  if (pending.records.empty()) return absl::OkStatus();
+  std::vector<T> batch;
+  batch.swap(pending.records);
+  std::vector<int64_t> lines;
+  lines.swap(pending.lines);
+  sent_ += static_cast<int64_t>(batch.size());
+  ASSIGN_OR_RETURN(BatchResult result, Call(std::move(batch)));
+  *counter += result.accepted;
+  report_->duplicates += result.duplicates;
+  for (const v1::Rejection& rejection : result.rejected) {
+    const int index = rejection.index();
+    const int64_t line = index >= 0 && static_cast<size_t>(index) < lines.size() ? lines[index] : 0;
+    Reject(line, RejectionReason(rejection));
+  }
+  if (after_batch_) after_batch_();
+  return absl::OkStatus();
+}
+
+absl::Status Dispatcher::Add(v1::Item item, int64_t line) {
+  items_.records.push_back(std::move(item));
+  items_.lines.push_back(line);
+  if (items_.records.size() < batch_size_) return absl::OkStatus();
+  return Send(items_, &report_->items);
+}
+
+absl::Status Dispatcher::Add(v1::Customer customer, int64_t line) {
+  customers_.records.push_back(std::move(customer));
+  customers_.lines.push_back(line);
+  if (customers_.records.size() < batch_size_) return absl::OkStatus();
+  return Send(customers_, &report_->customers);
+}
+
+absl::Status Dispatcher::Add(v1::Event event, int64_t line) {
+  events_.records.push_back(std::move(event));
+  events_.lines.push_back(line);
+  if (events_.records.size() < batch_size_) return absl::OkStatus();
+  return Send(events_, &report_->events);
+}
+
+absl::Status Dispatcher::Flush() {
+  RETURN_IF_ERROR(Send(items_, &report_->items));
+  RETURN_IF_ERROR(Send(customers_, &report_->customers));
+  return Send(events_, &report_->events);
+}
+
+void Dispatcher::Reject(int64_t line, std::string reason) {
+  ++report_->rejected;
+  if (report_->rejected_rows.size() < kMaxRejectedRows) {
+    report_->rejected_rows.push_back({line, std::move(reason)});
+  }
+}
+
+void Dispatcher::Skip(const std::string& reason, int64_t count) { skipped_[reason] += count; }
+
+void Dispatcher::Finish() {
+  report_->skipped_by_reason.assign(skipped_.begin(), skipped_.end());
+  std::sort(report_->skipped_by_reason.begin(), report_->skipped_by_reason.end(),
+            [](const auto& a, const auto& b) {
+              return a.second != b.second ? a.second > b.second : a.first < b.first;
+            });
+}
+
+}  // namespace persona::importer
