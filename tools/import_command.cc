@@ -1,0 +1,279 @@
+// `persona import`: reads CSV, JSON Lines or Online Retail files and sends
+// them to a running server through the importer library and a gRPC sink.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/status_macros.h"
+#include "persona/v1/catalog.grpc.pb.h"
+#include "persona/v1/customers.grpc.pb.h"
+#include "persona/v1/events.grpc.pb.h"
+#include "tools/cli_flags.h"
+#include "tools/commands.h"
+#include "tools/connection.h"
+#include "tools/importer/importer.h"
+
+namespace persona::tools {
+namespace {
+
+namespace v1 = ::persona::v1;
+using importer::BatchResult;
+
+template <typename Response>
+BatchResult ToBatchResult(const Response& response) {
+  BatchResult result;
+  result.accepted = response.accepted();
+  result.rejected.assign(response.rejected().begin(), response.rejected().end());
+  return result;
+}
+
+// Sends each batch as one unary call to the server's services.
+class GrpcSink : public importer::Sink {
+ public:
+  GrpcSink(const std::shared_ptr<grpc::Channel>& channel, std::string shop)
+      : catalog_(v1::CatalogService::NewStub(channel)),
+        customers_(v1::CustomerService::NewStub(channel)),
+        events_(v1::EventService::NewStub(channel)),
+        shop_(std::move(shop)) {}
+
+  absl::StatusOr<BatchResult> PutItems(std::vector<v1::Item> items) override {
+    v1::UpsertItemsRequest request;
+    request.set_shop(shop_);
+    for (auto& item : items) *request.add_items() = std::move(item);
+    v1::UpsertItemsResponse response;
+    RETURN_IF_ERROR(FromGrpc(catalog_->UpsertItems(CallContext().get(), request, &response),
+                             "CatalogService.UpsertItems"));
+    return ToBatchResult(response);
+  }
+
+  absl::StatusOr<BatchResult> PutCustomers(std::vector<v1::Customer> customers) override {
+    v1::UpsertCustomersRequest request;
+    request.set_shop(shop_);
+    for (auto& customer : customers) *request.add_customers() = std::move(customer);
+    v1::UpsertCustomersResponse response;
+    RETURN_IF_ERROR(FromGrpc(customers_->UpsertCustomers(CallContext().get(), request, &response),
+                             "CustomerService.UpsertCustomers"));
+    return ToBatchResult(response);
+  }
+
+  absl::StatusOr<BatchResult> PutEvents(std::vector<v1::Event> events) override {
+    v1::TrackEventsRequest request;
+    request.set_shop(shop_);
+    request.set_sequence(++sequence_);
+    for (auto& event : events) *request.add_events() = std::move(event);
+    v1::TrackEventsResponse response;
+    RETURN_IF_ERROR(FromGrpc(events_->TrackEvents(CallContext().get(), request, &response),
+                             "EventService.TrackEvents"));
+    BatchResult result = ToBatchResult(response);
+    result.duplicates = response.duplicates();
+    return result;
+  }
+
+ private:
+  std::unique_ptr<v1::CatalogService::Stub> catalog_;
+  std::unique_ptr<v1::CustomerService::Stub> customers_;
+  std::unique_ptr<v1::EventService::Stub> events_;
+  const std::string shop_;
+  int64_t sequence_ = 0;
+};
+
+// Shows progress on stderr: a redrawn bar on a terminal, else a line per 10%.
+class ProgressDisplay {
+ public:
+  explicit ProgressDisplay(std::string label)
+      : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1) {}
+
+  void Update(int64_t done, int64_t total) {
+    const int percent = total > 0 ? static_cast<int>(std::min<int64_t>(100, 100 * done / total)) : 100;
+    if (tty_) {
+      if (percent == last_) return;
+      constexpr int kWidth = 30;
+      const int filled = percent * kWidth / 100;
+      std::fprintf(stderr, "\r%s [%s%s] %3d%%", label_.c_str(), std::string(filled, '#').c_str(),
+                   std::string(kWidth - filled, '.').c_str(), percent);
+      drawn_ = true;
+    } else if (percent / 10 > last_ / 10 || last_ < 0) {
+      std::fprintf(stderr, "%s: %d%%\n", label_.c_str(), percent / 10 * 10);
+    }
+    last_ = percent;
+  }
+
+  // Ends the bar's line.
+  void Finish() {
+    if (drawn_) std::fprintf(stderr, "\n");
+    drawn_ = false;
+  }
+
+ private:
+  const std::string label_;
+  const bool tty_;
+  int last_ = -1;
+  bool drawn_ = false;
+};
+
+// Groups reasons that differ only in indices or quoted values.
+std::string ReasonKey(const std::string& reason) {
+  std::string key;
+  bool in_quote = false;
+  for (size_t i = 0; i < reason.size(); ++i) {
+    const char c = reason[i];
+    if (c == '\'') {
+      if (!in_quote) key += "'…'";
+      in_quote = !in_quote;
+    } else if (in_quote) {
+      continue;
+    } else if (c == '[') {
+      size_t j = i + 1;
+      while (j < reason.size() && std::isdigit(static_cast<unsigned char>(reason[j]))) ++j;
+      key += j < reason.size() && reason[j] == ']' && j > i + 1 ? "[]" : "[";
+      if (key.back() == ']') i = j;
+    } else {
+      key += c;
+    }
+  }
+  return key;
+}
+
+void PrintSummary(const std::string& path, const importer::ImportReport& r) {
+  std::printf("%s: %lld rows read; stored %lld items, %lld customers, %lld events", path.c_str(),
+              static_cast<long long>(r.rows_read), static_cast<long long>(r.items),
+              static_cast<long long>(r.customers), static_cast<long long>(r.events));
+  if (r.duplicates > 0) std::printf(" (%lld duplicates)", static_cast<long long>(r.duplicates));
+  std::printf("\n");
+  int64_t skipped = 0;
+  for (const auto& [reason, count] : r.skipped_by_reason) skipped += count;
+  if (skipped > 0) {
+    std::printf("  skipped %lld rows on purpose:\n", static_cast<long long>(skipped));
+    for (const auto& [reason, count] : r.skipped_by_reason) {
+      std::printf("    %8lld  %s\n", static_cast<long long>(count), reason.c_str());
+    }
+  }
+  if (r.rejected == 0) return;
+  std::map<std::string, int64_t> by_reason;
+  for (const auto& row : r.rejected_rows) ++by_reason[ReasonKey(row.reason)];
+  std::vector<std::pair<int64_t, std::string>> top;
+  for (const auto& [reason, count] : by_reason) top.emplace_back(count, reason);
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::printf("  rejected %lld rows; top reasons%s:\n", static_cast<long long>(r.rejected),
+              r.rejected > static_cast<int64_t>(r.rejected_rows.size()) ? " (of the first 1000)" : "");
+  for (size_t i = 0; i < top.size() && i < 10; ++i) {
+    std::printf("    %8lld  %s\n", static_cast<long long>(top[i].first), top[i].second.c_str());
+  }
+  std::printf("  first rejected rows:\n");
+  for (size_t i = 0; i < r.rejected_rows.size() && i < 10; ++i) {
+    std::printf("    line %lld: %s\n", static_cast<long long>(r.rejected_rows[i].line),
+                r.rejected_rows[i].reason.c_str());
+  }
+}
+
+Flags ImportFlags() {
+  Flags flags("persona import [flags] FILE...\n\n"
+              "Loads items, customers or events from CSV, JSON Lines or the UCI Online Retail\n"
+              "CSV (plain or .gz) into a running server; docs/IMPORT.md lists the columns.");
+  flags.Value("server", "127.0.0.1:50051", "the server's gRPC address");
+  flags.Value("shop", "", "the shop to load into (default: the server's default shop)");
+  flags.Value("kind", "", "what CSV/JSON Lines files hold: items, customers or events");
+  flags.Value("format", "auto", "auto, jsonl, csv or online-retail");
+  flags.Value("sample", "1.0", "Online Retail: share of customers to keep, in (0, 1]");
+  flags.Bool("shift-to-now", "Online Retail: shift all times so the newest is now");
+  flags.Value("batch", "500", "records per call, 1..1000");
+  return flags;
+}
+
+// Fills `options` from the flags; a usage error is returned as INVALID_ARGUMENT.
+absl::Status ReadOptions(const Flags& flags, importer::ImportOptions* options, bool* kind_given) {
+  const std::string& format = flags.Get("format");
+  if (format == "auto") options->format = importer::Format::kAuto;
+  else if (format == "jsonl") options->format = importer::Format::kJsonLines;
+  else if (format == "csv") options->format = importer::Format::kCsv;
+  else if (format == "online-retail") options->format = importer::Format::kOnlineRetail;
+  else return absl::InvalidArgumentError("--format must be auto, jsonl, csv or online-retail");
+  const std::string& kind = flags.Get("kind");
+  *kind_given = !kind.empty();
+  if (kind == "items") options->kind = importer::RecordKind::kItems;
+  else if (kind == "customers") options->kind = importer::RecordKind::kCustomers;
+  else if (kind == "events") options->kind = importer::RecordKind::kEvents;
+  else if (!kind.empty()) return absl::InvalidArgumentError("--kind must be items, customers or events");
+  ASSIGN_OR_RETURN(options->customer_sample, flags.GetDouble("sample"));
+  if (!(options->customer_sample > 0 && options->customer_sample <= 1)) {
+    return absl::InvalidArgumentError("--sample must be in (0, 1]");
+  }
+  ASSIGN_OR_RETURN(const int64_t batch, flags.GetInt("batch"));
+  if (batch < 1 || batch > 1000) return absl::InvalidArgumentError("--batch must be in 1..1000");
+  options->batch_size = static_cast<int>(batch);
+  if (flags.GetBool("shift-to-now")) options->shift_newest_to_ms = absl::ToUnixMillis(absl::Now());
+  return absl::OkStatus();
+}
+
+// Imports one file; returns false (after printing why) when it failed.
+bool ImportOne(const std::string& path, importer::ImportOptions options, bool kind_given,
+               importer::Sink& sink) {
+  if (options.format == importer::Format::kAuto) {
+    auto detected = importer::DetectFormat(path);
+    if (!detected.ok()) {
+      std::fprintf(stderr, "persona import: %s\n", std::string(detected.status().message()).c_str());
+      return false;
+    }
+    options.format = *detected;
+  }
+  if (options.format != importer::Format::kOnlineRetail && !kind_given) {
+    std::fprintf(stderr, "persona import: %s: --kind=items|customers|events is required for "
+                 "CSV and JSON Lines files\n", path.c_str());
+    return false;
+  }
+  ProgressDisplay progress(path);
+  options.progress = [&progress](int64_t done, int64_t total) { progress.Update(done, total); };
+  auto report = importer::ImportFile(path, options, sink);
+  progress.Finish();
+  if (!report.ok()) {
+    std::fprintf(stderr, "persona import: %s: %s\n", path.c_str(),
+                 std::string(report.status().message()).c_str());
+    return false;
+  }
+  PrintSummary(path, *report);
+  return true;
+}
+
+}  // namespace
+
+int RunImport(int argc, char** argv) {
+  Flags flags = ImportFlags();
+  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
+    std::fprintf(stderr, "persona import: %s\n\n%s", std::string(s.message()).c_str(),
+                 flags.HelpText().c_str());
+    return 2;
+  }
+  if (flags.help()) {
+    std::printf("%s", flags.HelpText().c_str());
+    return 0;
+  }
+  importer::ImportOptions options;
+  bool kind_given = false;
+  absl::Status usage = ReadOptions(flags, &options, &kind_given);
+  if (usage.ok() && flags.positional().empty()) usage = absl::InvalidArgumentError("no FILE given");
+  if (!usage.ok()) {
+    std::fprintf(stderr, "persona import: %s (see persona import --help)\n",
+                 std::string(usage.message()).c_str());
+    return 2;
+  }
+  auto channel = Connect(flags.Get("server"));
+  if (!channel.ok()) {
+    std::fprintf(stderr, "persona import: %s\n", std::string(channel.status().message()).c_str());
+    return 1;
+  }
+  GrpcSink sink(*channel, flags.Get("shop"));
+  for (const std::string& path : flags.positional()) {
+    if (!ImportOne(path, options, kind_given, sink)) return 1;
+  }
+  return 0;
+}
+
+}  // namespace persona::tools
