@@ -26,6 +26,13 @@ using testing_util::MakeItem;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 
+// Returns `prefix` followed by `n` in decimal.
+std::string Id(const char* prefix, int n) {
+  std::string id(prefix);
+  id += std::to_string(n);
+  return id;
+}
+
 class DatabaseTest : public ::testing::Test {
  protected:
   DatabaseTest() : clock_(kT0) { Reopen(); }
@@ -195,11 +202,11 @@ TEST_F(DatabaseTest, TrimmingKeepsNewestEventsAndAggregatesCountAll) {
   Reopen(/*max_events=*/5);
   std::vector<rec::EventRecord> batch;
   for (int i = 0; i < 7; ++i) {
-    batch.push_back(MakeEvent("e" + std::to_string(i), "c1", "", kView, {{"i1"}}, kT0 + i));
+    batch.push_back(MakeEvent(Id("e", i), "c1", "", kView, {{"i1"}}, kT0 + i));
   }
   Append(batch);
   for (int i = 7; i < 12; ++i) {
-    Append({MakeEvent("e" + std::to_string(i), "c1", "", kView, {{"i1"}}, kT0 + i)});
+    Append({MakeEvent(Id("e", i), "c1", "", kView, {{"i1"}}, kT0 + i)});
   }
   EXPECT_THAT(RecentIds(Subject::Customer("c1")), ElementsAre("e11", "e10", "e9", "e8", "e7"));
   const auto agg = Aggregates(Subject::Customer("c1"));
@@ -368,9 +375,9 @@ TEST_F(DatabaseTest, ConcurrentAppendsLoseNoUpdates) {
         std::vector<rec::EventRecord> batch;
         for (int i = 0; i < kPerCall; ++i) {
           const int n = (t * kCalls + c) * kPerCall + i;
-          batch.push_back(MakeEvent("e" + std::to_string(n), "c" + std::to_string(n % 3),
-                                    n % 5 == 0 ? "s" + std::to_string(n % 2) : "", kView,
-                                    {{"i" + std::to_string(n % 4)}}, kT0 + n));
+          batch.push_back(MakeEvent(Id("e", n), Id("c", n % 3),
+                                    n % 5 == 0 ? Id("s", n % 2) : "", kView,
+                                    {{Id("i", n % 4)}}, kT0 + n));
         }
         EXPECT_TRUE(db_->events().Append("s", batch).ok());
       }
