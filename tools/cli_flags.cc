@@ -105,7 +105,8 @@ bool Flags::Given(const std::string& name) const { return specs_.at(name).given;
 absl::StatusOr<double> Flags::GetDouble(const std::string& name) const {
   double v = 0;
   if (!absl::SimpleAtod(Get(name), &v)) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " takes a number, not '", Get(name), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " takes a number, not '", Get(name), "'"));
   }
   return v;
 }

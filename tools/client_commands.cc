@@ -46,7 +46,8 @@ int Fail(const char* command, const absl::Status& status) {
 }
 
 int Usage(const char* command, const absl::Status& status) {
-  std::fprintf(stderr, "persona %s: %s (see --help)\n", command, std::string(status.message()).c_str());
+  std::fprintf(stderr, "persona %s: %s (see --help)\n", command,
+               std::string(status.message()).c_str());
   return 2;
 }
 
@@ -127,7 +128,8 @@ void PrintStats(const v1::ShopStats& s) {
   std::printf("customers    %lld\n", static_cast<long long>(s.customers()));
   std::printf("sessions     %lld\n", static_cast<long long>(s.sessions()));
   std::printf("events       %lld total, %lld since start, %lld stored\n",
-              static_cast<long long>(s.events_total()), static_cast<long long>(s.events_since_start()),
+              static_cast<long long>(s.events_total()),
+              static_cast<long long>(s.events_since_start()),
               static_cast<long long>(s.events_stored()));
   std::printf("duplicates   %lld\n", static_cast<long long>(s.duplicates_total()));
   std::printf("model        %s\n", s.model_version().c_str());
@@ -145,9 +147,10 @@ void PrintStats(const v1::ShopStats& s) {
 }  // namespace
 
 int RunRecommend(int argc, char** argv) {
-  Flags flags("persona recommend [flags]\n\n"
-              "Asks a running server which items to show a customer, a session or an\n"
-              "anonymous visitor, and prints them with the reason for each.");
+  Flags flags(
+      "persona recommend [flags]\n\n"
+      "Asks a running server which items to show a customer, a session or an\n"
+      "anonymous visitor, and prints them with the reason for each.");
   flags.Value("server", "127.0.0.1:50051", "the server's gRPC address");
   flags.Value("shop", "", "the shop (default: the server's default shop)");
   flags.Value("customer", "", "the signed-in customer's id");

@@ -92,7 +92,8 @@ class ProgressDisplay {
       : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1) {}
 
   void Update(int64_t done, int64_t total) {
-    const int percent = total > 0 ? static_cast<int>(std::min<int64_t>(100, 100 * done / total)) : 100;
+    const int percent =
+        total > 0 ? static_cast<int>(std::min<int64_t>(100, 100 * done / total)) : 100;
     if (tty_) {
       if (percent == last_) return;
       constexpr int kWidth = 30;
@@ -162,8 +163,9 @@ void PrintSummary(const std::string& path, const importer::ImportReport& r) {
   std::vector<std::pair<int64_t, std::string>> top;
   for (const auto& [reason, count] : by_reason) top.emplace_back(count, reason);
   std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::printf("  rejected %lld rows; top reasons%s:\n", static_cast<long long>(r.rejected),
-              r.rejected > static_cast<int64_t>(r.rejected_rows.size()) ? " (of the first 1000)" : "");
+  std::printf(
+      "  rejected %lld rows; top reasons%s:\n", static_cast<long long>(r.rejected),
+      r.rejected > static_cast<int64_t>(r.rejected_rows.size()) ? " (of the first 1000)" : "");
   for (size_t i = 0; i < top.size() && i < 10; ++i) {
     std::printf("    %8lld  %s\n", static_cast<long long>(top[i].first), top[i].second.c_str());
   }
@@ -175,9 +177,10 @@ void PrintSummary(const std::string& path, const importer::ImportReport& r) {
 }
 
 Flags ImportFlags() {
-  Flags flags("persona import [flags] FILE...\n\n"
-              "Loads items, customers or events from CSV, JSON Lines or the UCI Online Retail\n"
-              "CSV (plain or .gz) into a running server; docs/IMPORT.md lists the columns.");
+  Flags flags(
+      "persona import [flags] FILE...\n\n"
+      "Loads items, customers or events from CSV, JSON Lines or the UCI Online Retail\n"
+      "CSV (plain or .gz) into a running server; docs/IMPORT.md lists the columns.");
   flags.Value("server", "127.0.0.1:50051", "the server's gRPC address");
   flags.Value("shop", "", "the shop to load into (default: the server's default shop)");
   flags.Value("kind", "", "what CSV/JSON Lines files hold: items, customers or events");
@@ -191,17 +194,26 @@ Flags ImportFlags() {
 // Fills `options` from the flags; a usage error is returned as INVALID_ARGUMENT.
 absl::Status ReadOptions(const Flags& flags, importer::ImportOptions* options, bool* kind_given) {
   const std::string& format = flags.Get("format");
-  if (format == "auto") options->format = importer::Format::kAuto;
-  else if (format == "jsonl") options->format = importer::Format::kJsonLines;
-  else if (format == "csv") options->format = importer::Format::kCsv;
-  else if (format == "online-retail") options->format = importer::Format::kOnlineRetail;
-  else return absl::InvalidArgumentError("--format must be auto, jsonl, csv or online-retail");
+  if (format == "auto")
+    options->format = importer::Format::kAuto;
+  else if (format == "jsonl")
+    options->format = importer::Format::kJsonLines;
+  else if (format == "csv")
+    options->format = importer::Format::kCsv;
+  else if (format == "online-retail")
+    options->format = importer::Format::kOnlineRetail;
+  else
+    return absl::InvalidArgumentError("--format must be auto, jsonl, csv or online-retail");
   const std::string& kind = flags.Get("kind");
   *kind_given = !kind.empty();
-  if (kind == "items") options->kind = importer::RecordKind::kItems;
-  else if (kind == "customers") options->kind = importer::RecordKind::kCustomers;
-  else if (kind == "events") options->kind = importer::RecordKind::kEvents;
-  else if (!kind.empty()) return absl::InvalidArgumentError("--kind must be items, customers or events");
+  if (kind == "items")
+    options->kind = importer::RecordKind::kItems;
+  else if (kind == "customers")
+    options->kind = importer::RecordKind::kCustomers;
+  else if (kind == "events")
+    options->kind = importer::RecordKind::kEvents;
+  else if (!kind.empty())
+    return absl::InvalidArgumentError("--kind must be items, customers or events");
   ASSIGN_OR_RETURN(options->customer_sample, flags.GetDouble("sample"));
   if (!(options->customer_sample > 0 && options->customer_sample <= 1)) {
     return absl::InvalidArgumentError("--sample must be in (0, 1]");
@@ -213,22 +225,35 @@ absl::Status ReadOptions(const Flags& flags, importer::ImportOptions* options, b
   return absl::OkStatus();
 }
 
-// Imports one file; returns false (after printing why) when it failed.
-bool ImportOne(const std::string& path, importer::ImportOptions options, bool kind_given,
-               importer::Sink& sink) {
-  if (options.format == importer::Format::kAuto) {
-    auto detected = importer::DetectFormat(path);
-    if (!detected.ok()) {
-      std::fprintf(stderr, "persona import: %s\n", std::string(detected.status().message()).c_str());
-      return false;
+// Decides each file's format before anything is sent, so that a missing
+// file or --kind fails fast. Returns an exit code, or -1 when all is well.
+int ResolveFormats(const std::vector<std::string>& paths, const importer::ImportOptions& options,
+                   bool kind_given, std::vector<importer::Format>* formats) {
+  for (const std::string& path : paths) {
+    importer::Format format = options.format;
+    if (format == importer::Format::kAuto) {
+      auto detected = importer::DetectFormat(path);
+      if (!detected.ok()) {
+        std::fprintf(stderr, "persona import: %s\n",
+                     std::string(detected.status().message()).c_str());
+        return 1;
+      }
+      format = *detected;
     }
-    options.format = *detected;
+    if (format != importer::Format::kOnlineRetail && !kind_given) {
+      std::fprintf(stderr,
+                   "persona import: %s: --kind=items|customers|events is required for CSV and "
+                   "JSON Lines files (see persona import --help)\n",
+                   path.c_str());
+      return 2;
+    }
+    formats->push_back(format);
   }
-  if (options.format != importer::Format::kOnlineRetail && !kind_given) {
-    std::fprintf(stderr, "persona import: %s: --kind=items|customers|events is required for "
-                 "CSV and JSON Lines files\n", path.c_str());
-    return false;
-  }
+  return -1;
+}
+
+// Imports one file; returns false (after printing why) when it failed.
+bool ImportOne(const std::string& path, importer::ImportOptions options, importer::Sink& sink) {
   ProgressDisplay progress(path);
   options.progress = [&progress](int64_t done, int64_t total) { progress.Update(done, total); };
   auto report = importer::ImportFile(path, options, sink);
@@ -264,14 +289,18 @@ int RunImport(int argc, char** argv) {
                  std::string(usage.message()).c_str());
     return 2;
   }
+  std::vector<importer::Format> formats;
+  const std::vector<std::string>& paths = flags.positional();
+  if (int code = ResolveFormats(paths, options, kind_given, &formats); code >= 0) return code;
   auto channel = Connect(flags.Get("server"));
   if (!channel.ok()) {
     std::fprintf(stderr, "persona import: %s\n", std::string(channel.status().message()).c_str());
     return 1;
   }
   GrpcSink sink(*channel, flags.Get("shop"));
-  for (const std::string& path : flags.positional()) {
-    if (!ImportOne(path, options, kind_given, sink)) return 1;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    options.format = formats[i];
+    if (!ImportOne(paths[i], options, sink)) return 1;
   }
   return 0;
 }

@@ -31,7 +31,7 @@ TEST(SplitCsvRecordTest, SplitsFields) {
       {"\"\",\"\"", {"", ""}},
       {"\"line1\nline2\",z", {"line1\nline2", "z"}},
       {"ab\"c,d", {"ab\"c", "d"}},  // A stray quote inside an unquoted field is literal.
-      {" a , b ", {" a ", " b "}},   // Spaces are data; callers trim where it makes sense.
+      {" a , b ", {" a ", " b "}},  // Spaces are data; callers trim where it makes sense.
       {"x,\"tail\"", {"x", "tail"}},
   };
   for (const SplitCase& c : cases) {
@@ -63,9 +63,13 @@ std::vector<ReadCase> ReadCases() {
       {"crlf", "h1,h2\r\na,b\r\nc,d\r\n", {"h1|h2", "a|b", "c|d"}, {1, 2, 3}},
       {"no_final_newline", "h\nx", {"h", "x"}, {1, 2}},
       {"bom", "\xEF\xBB\xBFid,title\n1,t\n", {"id|title", "1|t"}, {1, 2}},
-      {"embedded_newline", "id,text\n1,\"two\nlines\"\n2,x\n", {"id|text", "1|two\nlines", "2|x"},
+      {"embedded_newline",
+       "id,text\n1,\"two\nlines\"\n2,x\n",
+       {"id|text", "1|two\nlines", "2|x"},
        {1, 2, 4}},
-      {"embedded_crlf", "id,text\r\n1,\"a\r\nb\"\r\n2,y\r\n", {"id|text", "1|a\nb", "2|y"},
+      {"embedded_crlf",
+       "id,text\r\n1,\"a\r\nb\"\r\n2,y\r\n",
+       {"id|text", "1|a\nb", "2|y"},
        {1, 2, 4}},
       {"quoted_comma_and_quotes", "a,b\n\"x, \"\"y\"\"\",z\n", {"a|b", "x, \"y\"|z"}, {1, 2}},
       {"blank_line_kept_as_empty_record", "a\n\nb\n", {"a", "", "b"}, {1, 2, 3}},

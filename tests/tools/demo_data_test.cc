@@ -33,8 +33,8 @@ struct Expected {
 };
 
 bool IsNonProduct(const std::string& code) {
-  static const std::set<std::string> kCodes = {"POST", "DOT", "M",    "D", "C2", "CRUK",
-                                               "PADS", "S",   "B", "BANK CHARGES", "AMAZONFEE"};
+  static const std::set<std::string> kCodes = {
+      "POST", "DOT", "M", "D", "C2", "CRUK", "PADS", "S", "B", "BANK CHARGES", "AMAZONFEE"};
   return kCodes.count(code) > 0 || absl::StartsWith(code, "GIFT_0001_");
 }
 

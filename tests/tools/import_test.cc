@@ -11,8 +11,8 @@
 namespace persona::importer {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeSink;
+using ::testing::HasSubstr;
 using testing::WriteFile;
 
 ImportOptions Options(Format format, RecordKind kind) {
@@ -23,15 +23,16 @@ ImportOptions Options(Format format, RecordKind kind) {
 }
 
 TEST(JsonLinesTest, ImportsGoodLinesAndRejectsBadOnesWithLineNumbers) {
-  const std::string path = WriteFile("items.jsonl",
-                                     "{\"id\":\"a\",\"title\":\"Lamp\",\"price\":12.5,"
-                                     "\"categoryPath\":[\"Home\",\"Lighting\"]}\n"
-                                     "\n"
-                                     "{\"id\":\"b\",\"category_path\":[\"Home\"],\"tags\":[\"x\"]}\n"
-                                     "{\"id\":\"c\",\"colour\":\"red\"}\n"
-                                     "{\"id\":\"d\",\"price\":\"cheap\"}\n"
-                                     "not json at all\n"
-                                     "{\"id\":\"e\",\"availability\":\"OUT_OF_STOCK\"}\n");
+  const std::string path =
+      WriteFile("items.jsonl",
+                "{\"id\":\"a\",\"title\":\"Lamp\",\"price\":12.5,"
+                "\"categoryPath\":[\"Home\",\"Lighting\"]}\n"
+                "\n"
+                "{\"id\":\"b\",\"category_path\":[\"Home\"],\"tags\":[\"x\"]}\n"
+                "{\"id\":\"c\",\"colour\":\"red\"}\n"
+                "{\"id\":\"d\",\"price\":\"cheap\"}\n"
+                "not json at all\n"
+                "{\"id\":\"e\",\"availability\":\"OUT_OF_STOCK\"}\n");
   FakeSink sink;
   auto report = ImportFile(path, Options(Format::kJsonLines, RecordKind::kItems), sink);
   ASSERT_TRUE(report.ok()) << report.status();
@@ -67,7 +68,8 @@ TEST(JsonLinesTest, EventsAndCustomers) {
   EXPECT_EQ(sink.events[0].timestamp_ms(), 1000);
 
   const std::string customers = WriteFile(
-      "customers.jsonl", "{\"id\":\"c1\",\"country\":\"France\",\"consents\":{\"personalization\":false}}\n");
+      "customers.jsonl",
+      "{\"id\":\"c1\",\"country\":\"France\",\"consents\":{\"personalization\":false}}\n");
   report = ImportFile(customers, Options(Format::kAuto, RecordKind::kCustomers), sink);
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_EQ(sink.customers.size(), 1u);
@@ -77,9 +79,10 @@ TEST(JsonLinesTest, EventsAndCustomers) {
 
 TEST(JsonLinesTest, ReimportCountsDuplicates) {
   FakeSink sink;
-  const std::string path = WriteFile(
-      "e.jsonl", "{\"eventId\":\"x1\",\"customerId\":\"c\",\"type\":\"PAGE_VIEW\"}\n"
-                 "{\"eventId\":\"x2\",\"customerId\":\"c\",\"type\":\"PAGE_VIEW\"}\n");
+  const std::string path =
+      WriteFile("e.jsonl",
+                "{\"eventId\":\"x1\",\"customerId\":\"c\",\"type\":\"PAGE_VIEW\"}\n"
+                "{\"eventId\":\"x2\",\"customerId\":\"c\",\"type\":\"PAGE_VIEW\"}\n");
   ASSERT_TRUE(ImportFile(path, Options(Format::kJsonLines, RecordKind::kEvents), sink).ok());
   auto again = ImportFile(path, Options(Format::kJsonLines, RecordKind::kEvents), sink);
   ASSERT_TRUE(again.ok());
@@ -149,8 +152,8 @@ TEST(CsvImportTest, UnknownOrMissingColumnsStopTheImport) {
                            Options(Format::kCsv, RecordKind::kItems), sink);
   EXPECT_EQ(report.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(report.status().message(), HasSubstr("titel"));
-  report = ImportFile(WriteFile("b.csv", "title\nx\n"), Options(Format::kCsv, RecordKind::kItems),
-                      sink);
+  report =
+      ImportFile(WriteFile("b.csv", "title\nx\n"), Options(Format::kCsv, RecordKind::kItems), sink);
   EXPECT_EQ(report.status().code(), absl::StatusCode::kInvalidArgument);
   report = ImportFile(WriteFile("c.csv", "customer_id,item_id\nc,i\n"),
                       Options(Format::kCsv, RecordKind::kEvents), sink);
@@ -159,13 +162,13 @@ TEST(CsvImportTest, UnknownOrMissingColumnsStopTheImport) {
 }
 
 TEST(CsvImportTest, CustomersWithConsentsAndPreferences) {
-  const std::string path = WriteFile(
-      "customers.csv",
-      "id,first_name,email,country,birth_year,consent_personalization,consent_email,"
-      "preferred_categories,preferred_brands,attr.tier\n"
-      "c1,Ann,ann@x.example,FR,1980,no,yes,Home/Lighting|Toys,Acme,gold\n"
-      "c2,Bob,,,,,,,,\n"
-      "c3,Cy,,,nineteen,,,,,\n");
+  const std::string path =
+      WriteFile("customers.csv",
+                "id,first_name,email,country,birth_year,consent_personalization,consent_email,"
+                "preferred_categories,preferred_brands,attr.tier\n"
+                "c1,Ann,ann@x.example,FR,1980,no,yes,Home/Lighting|Toys,Acme,gold\n"
+                "c2,Bob,,,,,,,,\n"
+                "c3,Cy,,,nineteen,,,,,\n");
   FakeSink sink;
   auto report = ImportFile(path, Options(Format::kCsv, RecordKind::kCustomers), sink);
   ASSERT_TRUE(report.ok()) << report.status();
@@ -228,7 +231,7 @@ TEST(BatchingTest, SinkRejectionsMapBackToFileLines) {
   EXPECT_EQ(sink.item_batches, (std::vector<size_t>{10, 10, 5}));
   EXPECT_EQ(report->items, 23);
   ASSERT_EQ(report->rejected_rows.size(), 2u);
-  EXPECT_EQ(report->rejected_rows[0].line, 9);   // item7 is on line 9.
+  EXPECT_EQ(report->rejected_rows[0].line, 9);                // item7 is on line 9.
   EXPECT_EQ(report->rejected_rows[0].reason, "id: refused");  // "items[7]." dropped.
   EXPECT_EQ(report->rejected_rows[1].line, 25);
   ASSERT_FALSE(progress.empty());

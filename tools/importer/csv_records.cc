@@ -16,40 +16,94 @@ namespace {
 namespace v1 = ::persona::v1;
 
 enum Field {
-  kId, kTitle, kCategory, kBrand, kPrice, kCurrency, kAvailability, kStock, kTags, kUrl,
-  kImageUrl, kCreatedTime, kAttribute,
-  kFirstName, kLastName, kEmail, kLocale, kCountry, kCity, kBirthYear, kGender,
-  kConsentPersonalization, kConsentEmail, kPreferredCategories, kPreferredBrands,
-  kEventId, kCustomerId, kSessionId, kType, kItemId, kQuantity, kOrderId, kValue, kTimestamp,
-  kChannel, kRecommendationId, kProperty,
+  kId,
+  kTitle,
+  kCategory,
+  kBrand,
+  kPrice,
+  kCurrency,
+  kAvailability,
+  kStock,
+  kTags,
+  kUrl,
+  kImageUrl,
+  kCreatedTime,
+  kAttribute,
+  kFirstName,
+  kLastName,
+  kEmail,
+  kLocale,
+  kCountry,
+  kCity,
+  kBirthYear,
+  kGender,
+  kConsentPersonalization,
+  kConsentEmail,
+  kPreferredCategories,
+  kPreferredBrands,
+  kEventId,
+  kCustomerId,
+  kSessionId,
+  kType,
+  kItemId,
+  kQuantity,
+  kOrderId,
+  kValue,
+  kTimestamp,
+  kChannel,
+  kRecommendationId,
+  kProperty,
 };
 
 using NameTable = std::vector<std::pair<const char*, Field>>;
 
 const NameTable& Names(RecordKind kind) {
-  static const NameTable kItems = {
-      {"id", kId}, {"item_id", kId}, {"title", kTitle}, {"category", kCategory},
-      {"category_path", kCategory}, {"brand", kBrand}, {"price", kPrice},
-      {"currency", kCurrency}, {"availability", kAvailability}, {"stock", kStock},
-      {"tags", kTags}, {"url", kUrl}, {"image_url", kImageUrl}, {"created_time", kCreatedTime},
-      {"created_time_ms", kCreatedTime}};
-  static const NameTable kCustomers = {
-      {"id", kId}, {"customer_id", kId}, {"first_name", kFirstName}, {"last_name", kLastName},
-      {"email", kEmail}, {"locale", kLocale}, {"country", kCountry}, {"city", kCity},
-      {"birth_year", kBirthYear}, {"gender", kGender},
-      {"consent_personalization", kConsentPersonalization}, {"consent_email", kConsentEmail},
-      {"preferred_categories", kPreferredCategories}, {"preferred_brands", kPreferredBrands},
-      {"created_time", kCreatedTime}, {"created_time_ms", kCreatedTime}};
+  static const NameTable kItems = {{"id", kId},
+                                   {"item_id", kId},
+                                   {"title", kTitle},
+                                   {"category", kCategory},
+                                   {"category_path", kCategory},
+                                   {"brand", kBrand},
+                                   {"price", kPrice},
+                                   {"currency", kCurrency},
+                                   {"availability", kAvailability},
+                                   {"stock", kStock},
+                                   {"tags", kTags},
+                                   {"url", kUrl},
+                                   {"image_url", kImageUrl},
+                                   {"created_time", kCreatedTime},
+                                   {"created_time_ms", kCreatedTime}};
+  static const NameTable kCustomers = {{"id", kId},
+                                       {"customer_id", kId},
+                                       {"first_name", kFirstName},
+                                       {"last_name", kLastName},
+                                       {"email", kEmail},
+                                       {"locale", kLocale},
+                                       {"country", kCountry},
+                                       {"city", kCity},
+                                       {"birth_year", kBirthYear},
+                                       {"gender", kGender},
+                                       {"consent_personalization", kConsentPersonalization},
+                                       {"consent_email", kConsentEmail},
+                                       {"preferred_categories", kPreferredCategories},
+                                       {"preferred_brands", kPreferredBrands},
+                                       {"created_time", kCreatedTime},
+                                       {"created_time_ms", kCreatedTime}};
   static const NameTable kEvents = {
-      {"event_id", kEventId}, {"customer_id", kCustomerId}, {"session_id", kSessionId},
-      {"type", kType}, {"event_type", kType}, {"item_id", kItemId}, {"quantity", kQuantity},
-      {"price", kPrice}, {"order_id", kOrderId}, {"value", kValue}, {"timestamp", kTimestamp},
-      {"timestamp_ms", kTimestamp}, {"channel", kChannel},
-      {"recommendation_id", kRecommendationId}};
+      {"event_id", kEventId},     {"customer_id", kCustomerId},
+      {"session_id", kSessionId}, {"type", kType},
+      {"event_type", kType},      {"item_id", kItemId},
+      {"quantity", kQuantity},    {"price", kPrice},
+      {"order_id", kOrderId},     {"value", kValue},
+      {"timestamp", kTimestamp},  {"timestamp_ms", kTimestamp},
+      {"channel", kChannel},      {"recommendation_id", kRecommendationId}};
   switch (kind) {
-    case RecordKind::kItems: return kItems;
-    case RecordKind::kCustomers: return kCustomers;
-    case RecordKind::kEvents: return kEvents;
+    case RecordKind::kItems:
+      return kItems;
+    case RecordKind::kCustomers:
+      return kCustomers;
+    case RecordKind::kEvents:
+      return kEvents;
   }
   return kEvents;
 }
@@ -72,8 +126,8 @@ absl::StatusOr<std::pair<Field, std::string>> Resolve(RecordKind kind, const std
   for (const auto& [known, field] : Names(kind)) {
     if (lower == known) return std::make_pair(field, std::string(known));
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown column '", name, "'; known columns: ",
-                                                 KnownNames(kind)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown column '", name, "'; known columns: ", KnownNames(kind)));
 }
 
 absl::Status CellError(const std::string& column, const absl::Status& status) {
@@ -91,32 +145,55 @@ absl::StatusOr<int32_t> ParseInt32(const std::string& text) {
 absl::Status SetItemField(Field field, const std::string& key, const std::string& cell,
                           v1::Item* item) {
   switch (field) {
-    case kId: item->set_id(cell); break;
-    case kTitle: item->set_title(cell); break;
+    case kId:
+      item->set_id(cell);
+      break;
+    case kTitle:
+      item->set_title(cell);
+      break;
     case kCategory:
       for (auto& part : SplitCategoryPath(cell)) item->add_category_path(std::move(part));
       break;
-    case kBrand: item->set_brand(cell); break;
-    case kPrice: { ASSIGN_OR_RETURN(double v, ParseNumber(cell)); item->set_price(v); break; }
-    case kCurrency: item->set_currency(absl::AsciiStrToUpper(cell)); break;
+    case kBrand:
+      item->set_brand(cell);
+      break;
+    case kPrice: {
+      ASSIGN_OR_RETURN(double v, ParseNumber(cell));
+      item->set_price(v);
+      break;
+    }
+    case kCurrency:
+      item->set_currency(absl::AsciiStrToUpper(cell));
+      break;
     case kAvailability: {
       ASSIGN_OR_RETURN(v1::Availability v, ParseAvailability(cell));
       item->set_availability(v);
       break;
     }
-    case kStock: { ASSIGN_OR_RETURN(int64_t v, ParseInteger(cell)); item->set_stock(v); break; }
+    case kStock: {
+      ASSIGN_OR_RETURN(int64_t v, ParseInteger(cell));
+      item->set_stock(v);
+      break;
+    }
     case kTags:
       for (auto& tag : SplitList(cell)) item->add_tags(std::move(tag));
       break;
-    case kUrl: item->set_url(cell); break;
-    case kImageUrl: item->set_image_url(cell); break;
+    case kUrl:
+      item->set_url(cell);
+      break;
+    case kImageUrl:
+      item->set_image_url(cell);
+      break;
     case kCreatedTime: {
       ASSIGN_OR_RETURN(int64_t v, ParseTimeMs(cell));
       item->set_created_time_ms(v);
       break;
     }
-    case kAttribute: (*item->mutable_attributes())[key] = cell; break;
-    default: return absl::InternalError("not an item column");
+    case kAttribute:
+      (*item->mutable_attributes())[key] = cell;
+      break;
+    default:
+      return absl::InternalError("not an item column");
   }
   return absl::OkStatus();
 }
@@ -124,15 +201,35 @@ absl::Status SetItemField(Field field, const std::string& key, const std::string
 absl::Status SetCustomerField(Field field, const std::string& key, const std::string& cell,
                               v1::Customer* c) {
   switch (field) {
-    case kId: c->set_id(cell); break;
-    case kFirstName: c->set_first_name(cell); break;
-    case kLastName: c->set_last_name(cell); break;
-    case kEmail: c->set_email(cell); break;
-    case kLocale: c->set_locale(cell); break;
-    case kCountry: c->set_country(cell); break;
-    case kCity: c->set_city(cell); break;
-    case kBirthYear: { ASSIGN_OR_RETURN(int32_t v, ParseInt32(cell)); c->set_birth_year(v); break; }
-    case kGender: c->set_gender(cell); break;
+    case kId:
+      c->set_id(cell);
+      break;
+    case kFirstName:
+      c->set_first_name(cell);
+      break;
+    case kLastName:
+      c->set_last_name(cell);
+      break;
+    case kEmail:
+      c->set_email(cell);
+      break;
+    case kLocale:
+      c->set_locale(cell);
+      break;
+    case kCountry:
+      c->set_country(cell);
+      break;
+    case kCity:
+      c->set_city(cell);
+      break;
+    case kBirthYear: {
+      ASSIGN_OR_RETURN(int32_t v, ParseInt32(cell));
+      c->set_birth_year(v);
+      break;
+    }
+    case kGender:
+      c->set_gender(cell);
+      break;
     case kConsentPersonalization: {
       ASSIGN_OR_RETURN(bool v, ParseBool(cell));
       c->mutable_consents()->set_personalization(v);
@@ -154,8 +251,11 @@ absl::Status SetCustomerField(Field field, const std::string& key, const std::st
       c->set_created_time_ms(v);
       break;
     }
-    case kAttribute: (*c->mutable_attributes())[key] = cell; break;
-    default: return absl::InternalError("not a customer column");
+    case kAttribute:
+      (*c->mutable_attributes())[key] = cell;
+      break;
+    default:
+      return absl::InternalError("not a customer column");
   }
   return absl::OkStatus();
 }
@@ -163,11 +263,23 @@ absl::Status SetCustomerField(Field field, const std::string& key, const std::st
 absl::Status SetEventField(Field field, const std::string& key, const std::string& cell,
                            v1::Event* e) {
   switch (field) {
-    case kEventId: e->set_event_id(cell); break;
-    case kCustomerId: e->set_customer_id(cell); break;
-    case kSessionId: e->set_session_id(cell); break;
-    case kType: { ASSIGN_OR_RETURN(v1::EventType v, ParseEventType(cell)); e->set_type(v); break; }
-    case kItemId: e->mutable_items(0)->set_item_id(cell); break;
+    case kEventId:
+      e->set_event_id(cell);
+      break;
+    case kCustomerId:
+      e->set_customer_id(cell);
+      break;
+    case kSessionId:
+      e->set_session_id(cell);
+      break;
+    case kType: {
+      ASSIGN_OR_RETURN(v1::EventType v, ParseEventType(cell));
+      e->set_type(v);
+      break;
+    }
+    case kItemId:
+      e->mutable_items(0)->set_item_id(cell);
+      break;
     case kQuantity: {
       ASSIGN_OR_RETURN(int32_t v, ParseInt32(cell));
       e->mutable_items(0)->set_quantity(v);
@@ -178,17 +290,32 @@ absl::Status SetEventField(Field field, const std::string& key, const std::strin
       e->mutable_items(0)->set_price(v);
       break;
     }
-    case kOrderId: e->set_order_id(cell); break;
-    case kValue: { ASSIGN_OR_RETURN(double v, ParseNumber(cell)); e->set_value(v); break; }
+    case kOrderId:
+      e->set_order_id(cell);
+      break;
+    case kValue: {
+      ASSIGN_OR_RETURN(double v, ParseNumber(cell));
+      e->set_value(v);
+      break;
+    }
     case kTimestamp: {
       ASSIGN_OR_RETURN(int64_t v, ParseTimeMs(cell));
       e->set_timestamp_ms(v);
       break;
     }
-    case kChannel: { ASSIGN_OR_RETURN(v1::Channel v, ParseChannel(cell)); e->set_channel(v); break; }
-    case kRecommendationId: e->set_recommendation_id(cell); break;
-    case kProperty: (*e->mutable_properties())[key] = cell; break;
-    default: return absl::InternalError("not an event column");
+    case kChannel: {
+      ASSIGN_OR_RETURN(v1::Channel v, ParseChannel(cell));
+      e->set_channel(v);
+      break;
+    }
+    case kRecommendationId:
+      e->set_recommendation_id(cell);
+      break;
+    case kProperty:
+      (*e->mutable_properties())[key] = cell;
+      break;
+    default:
+      return absl::InternalError("not an event column");
   }
   return absl::OkStatus();
 }
@@ -213,7 +340,8 @@ absl::StatusOr<CsvColumns> CsvColumns::Create(RecordKind kind,
     return absl::InvalidArgumentError("the header has no 'id' column");
   }
   if (kind == RecordKind::kEvents) {
-    if (!fields.contains(kType)) return absl::InvalidArgumentError("the header has no 'type' column");
+    if (!fields.contains(kType))
+      return absl::InvalidArgumentError("the header has no 'type' column");
     if (!fields.contains(kCustomerId) && !fields.contains(kSessionId)) {
       return absl::InvalidArgumentError("the header has neither 'customer_id' nor 'session_id'");
     }
@@ -232,7 +360,8 @@ absl::Status CsvColumns::ToItem(const std::vector<std::string>& row, v1::Item* i
   item->set_stock(-1);  // Not tracked unless a stock column says otherwise.
   for (size_t i = 0; i < row.size(); ++i) {
     if (row[i].empty()) continue;
-    absl::Status s = SetItemField(static_cast<Field>(columns_[i].field), columns_[i].name, row[i], item);
+    absl::Status s =
+        SetItemField(static_cast<Field>(columns_[i].field), columns_[i].name, row[i], item);
     if (!s.ok()) return CellError(columns_[i].name, s);
   }
   return absl::OkStatus();
@@ -255,7 +384,8 @@ absl::Status CsvColumns::ToEvent(const std::vector<std::string>& row, v1::Event*
   event->add_items();
   for (size_t i = 0; i < row.size(); ++i) {
     if (row[i].empty()) continue;
-    absl::Status s = SetEventField(static_cast<Field>(columns_[i].field), columns_[i].name, row[i], event);
+    absl::Status s =
+        SetEventField(static_cast<Field>(columns_[i].field), columns_[i].name, row[i], event);
     if (!s.ok()) return CellError(columns_[i].name, s);
   }
   const v1::EventItem& item = event->items(0);

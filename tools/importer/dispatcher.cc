@@ -26,7 +26,9 @@ std::string RejectionReason(const v1::Rejection& rejection) {
 }
 
 Dispatcher::Dispatcher(Sink& sink, int batch_size, ImportReport* report)
-    : sink_(sink), batch_size_(static_cast<size_t>(std::clamp(batch_size, 1, 1000))), report_(report) {}
+    : sink_(sink),
+      batch_size_(static_cast<size_t>(std::clamp(batch_size, 1, 1000))),
+      report_(report) {}
 
 absl::StatusOr<BatchResult> Dispatcher::Call(std::vector<v1::Item> batch) {
   return sink_.PutItems(std::move(batch));
@@ -95,6 +97,9 @@ void Dispatcher::Reject(int64_t line, std::string reason) {
 void Dispatcher::Skip(const std::string& reason, int64_t count) { skipped_[reason] += count; }
 
 void Dispatcher::Finish() {
+  // Sink rejections arrive after parse rejections of later lines; show file order.
+  std::stable_sort(report_->rejected_rows.begin(), report_->rejected_rows.end(),
+                   [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
   report_->skipped_by_reason.assign(skipped_.begin(), skipped_.end());
   std::sort(report_->skipped_by_reason.begin(), report_->skipped_by_reason.end(),
             [](const auto& a, const auto& b) {

@@ -42,7 +42,8 @@ class Dispatcher {
   void Reject(int64_t line, std::string reason);
   // Counts rows left out on purpose.
   void Skip(const std::string& reason, int64_t count = 1);
-  // Writes the skip counts into the report, most frequent first.
+  // Writes the skip counts into the report, most frequent first, and sorts
+  // the rejected rows by line.
   void Finish();
 
  private:

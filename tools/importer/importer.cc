@@ -125,9 +125,12 @@ absl::Status ImportLines(LineReader& lines, Format format, RecordKind kind, Disp
                          ImportReport& report) {
   if (format == Format::kCsv) return ImportCsv(lines, kind, out, report);
   switch (kind) {
-    case RecordKind::kItems: return ImportJsonLines<v1::Item>(lines, out, report);
-    case RecordKind::kCustomers: return ImportJsonLines<v1::Customer>(lines, out, report);
-    case RecordKind::kEvents: return ImportJsonLines<v1::Event>(lines, out, report);
+    case RecordKind::kItems:
+      return ImportJsonLines<v1::Item>(lines, out, report);
+    case RecordKind::kCustomers:
+      return ImportJsonLines<v1::Customer>(lines, out, report);
+    case RecordKind::kEvents:
+      return ImportJsonLines<v1::Event>(lines, out, report);
   }
   return absl::InternalError("unknown record kind");
 }

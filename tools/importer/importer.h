@@ -37,7 +37,8 @@ class Sink {
  public:
   virtual ~Sink() = default;
   virtual absl::StatusOr<BatchResult> PutItems(std::vector<persona::v1::Item> items) = 0;
-  virtual absl::StatusOr<BatchResult> PutCustomers(std::vector<persona::v1::Customer> customers) = 0;
+  virtual absl::StatusOr<BatchResult> PutCustomers(
+      std::vector<persona::v1::Customer> customers) = 0;
   virtual absl::StatusOr<BatchResult> PutEvents(std::vector<persona::v1::Event> events) = 0;
 };
 
@@ -81,7 +82,8 @@ struct ImportReport {
   int64_t duplicates = 0;
   // Rows skipped on purpose (e.g. non-product stock codes), by reason.
   std::vector<std::pair<std::string, int64_t>> skipped_by_reason;
-  // Rows refused by the parser or the sink; the first 1000 are kept.
+  // Rows refused by the parser or the sink; the first 1000 found are kept,
+  // sorted by line.
   int64_t rejected = 0;
   std::vector<RejectedRow> rejected_rows;
 };

@@ -25,7 +25,8 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& 
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", reason));
     return absl::UnavailableError(absl::StrCat(path, ": ", reason));
   }
-  if (S_ISDIR(st.st_mode)) return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
+  if (S_ISDIR(st.st_mode))
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory"));
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
     return absl::UnavailableError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
@@ -51,8 +52,8 @@ absl::StatusOr<bool> LineReader::Next(std::string* line) {
       int code = Z_OK;
       const char* message = gzerror(Gz(file_), &code);
       if (code != Z_OK && code != Z_STREAM_END) {
-        return absl::DataLossError(absl::StrCat(path_, ": read error after line ", line_number_,
-                                                ": ", message));
+        return absl::DataLossError(
+            absl::StrCat(path_, ": read error after line ", line_number_, ": ", message));
       }
       at_end_ = true;
       break;

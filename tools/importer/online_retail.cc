@@ -26,8 +26,8 @@ namespace {
 namespace v1 = ::persona::v1;
 
 enum Col { kInvoice, kCode, kDescription, kQuantity, kDate, kPrice, kCustomer, kCountry, kCols };
-constexpr const char* kColumnNames[kCols] = {"InvoiceNo", "StockCode",  "Description", "Quantity",
-                                             "InvoiceDate", "UnitPrice", "CustomerID", "Country"};
+constexpr const char* kColumnNames[kCols] = {"InvoiceNo",   "StockCode", "Description", "Quantity",
+                                             "InvoiceDate", "UnitPrice", "CustomerID",  "Country"};
 using ColumnMap = std::array<size_t, kCols>;
 
 // Stock codes that are fees, postage, adjustments or samples, not products.
@@ -133,11 +133,14 @@ absl::Status ParseRow(const std::vector<std::string>& f, const ColumnMap& cols, 
   if (absl::EndsWith(p->customer, ".0")) p->customer.resize(p->customer.size() - 2);
   p->country = CleanText(f[cols[kCountry]]);
   auto quantity = ParseInteger(f[cols[kQuantity]]);
-  if (!quantity.ok()) return absl::InvalidArgumentError(absl::StrCat("Quantity: ", quantity.status().message()));
+  if (!quantity.ok())
+    return absl::InvalidArgumentError(absl::StrCat("Quantity: ", quantity.status().message()));
   auto time = ParseInvoiceDate(f[cols[kDate]]);
-  if (!time.ok()) return absl::InvalidArgumentError(absl::StrCat("InvoiceDate: ", time.status().message()));
+  if (!time.ok())
+    return absl::InvalidArgumentError(absl::StrCat("InvoiceDate: ", time.status().message()));
   auto price = ParseNumber(f[cols[kPrice]]);
-  if (!price.ok()) return absl::InvalidArgumentError(absl::StrCat("UnitPrice: ", price.status().message()));
+  if (!price.ok())
+    return absl::InvalidArgumentError(absl::StrCat("UnitPrice: ", price.status().message()));
   if (*quantity < INT32_MIN + 1 || *quantity > INT32_MAX) {
     return absl::InvalidArgumentError("Quantity is out of range");
   }
@@ -179,8 +182,8 @@ absl::Status ReadTable(LineReader& lines, const ImportOptions& options, Dispatch
     if (!more) break;
     if (error.empty() && record.fields.size() == 1 && record.fields[0].empty()) continue;
     ++report.rows_read;
-    absl::Status parsed = error.empty() ? ParseRow(record.fields, cols, &p)
-                                        : absl::InvalidArgumentError(error);
+    absl::Status parsed =
+        error.empty() ? ParseRow(record.fields, cols, &p) : absl::InvalidArgumentError(error);
     if (!parsed.ok()) {
       out.Reject(record.line, std::string(parsed.message()));
       continue;
@@ -379,7 +382,8 @@ absl::Status ImportOnlineRetail(LineReader& lines, const ImportOptions& options,
   }
   const int64_t total = static_cast<int64_t>(items.size() + customers.size() + events.size());
   if (options.progress) {
-    out.set_after_batch([&out, total, progress = options.progress] { progress(out.sent(), total); });
+    out.set_after_batch(
+        [&out, total, progress = options.progress] { progress(out.sent(), total); });
   }
   absl::Status status = SendAll(items, out);
   if (status.ok()) status = SendAll(customers, out);
