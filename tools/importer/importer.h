@@ -8,7 +8,8 @@
 //     InvoiceDate,UnitPrice,CustomerID,Country), plain or gzipped: stock codes
 //     become items, invoices purchases, 'C' invoices returns, countries the
 //     customers' locations.
-// Not thread-safe; one Importer per import.
+// ImportFile keeps no state between calls; a Sink is called only from the
+// thread running ImportFile, so sinks need not be thread-safe.
 #ifndef PERSONA_TOOLS_IMPORTER_IMPORTER_H_
 #define PERSONA_TOOLS_IMPORTER_IMPORTER_H_
 
