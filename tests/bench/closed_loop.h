@@ -72,6 +72,7 @@ class ClosedLoop {
     LatencySamples samples;
     int64_t calls = 0;
     int64_t units = 0;
+    int64_t all_units = 0;  // including warm-up and tail
   };
 
   ClosedLoop(const LoopOptions& options, const Hooks& hooks)
@@ -121,6 +122,7 @@ class ClosedLoop {
       all.Merge(slot.samples);
       result.calls += slot.calls;
       result.units += slot.units;
+      result.all_units += slot.all_units;
     }
     SetPercentiles(all, result);
     const auto window_end = std::min(measure_to_, finished_);
@@ -176,6 +178,7 @@ class ClosedLoop {
       Retire(now);
       return;
     }
+    slot.all_units += units;
     if (slot.started >= measure_from_ && now <= measure_to_) {
       slot.samples.Add(now - slot.started);
       ++slot.calls;

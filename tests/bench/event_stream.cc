@@ -68,6 +68,7 @@ class IngestStream final : public Reactor {
         context_.TryCancel();
         return;
       }
+      all_events_ += sent.events;
       if (sent.started >= from_ && now <= to_) {
         samples_.Add(now - sent.started);
         ++batches_;
@@ -94,6 +95,7 @@ class IngestStream final : public Reactor {
     samples.Merge(samples_);
     result.calls += batches_;
     result.units += events_;
+    result.all_units += all_events_;
     if (result.error.empty()) result.error = error_;
   }
 
@@ -148,6 +150,7 @@ class IngestStream final : public Reactor {
   LatencySamples samples_ ABSL_GUARDED_BY(mu_);
   int64_t batches_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t all_events_ ABSL_GUARDED_BY(mu_) = 0;
   std::string error_ ABSL_GUARDED_BY(mu_);
 };
 

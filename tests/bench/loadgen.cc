@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "persona/v1/events.grpc.pb.h"
 #include "tests/bench/echo_reference.h"
 #include "tests/bench/event_stream.h"
@@ -51,6 +52,9 @@ ABSL_FLAG(int, synthetic_customers, 2000,
           "Customers with a history in the made-up shop.");
 ABSL_FLAG(std::string, server, "",
           "The persona-server binary (default: the one of this build).");
+ABSL_FLAG(std::string, keep_server_data, "",
+          "Run persona-server on this new directory and keep it afterwards "
+          "(for inspection); default: a temporary directory.");
 ABSL_FLAG(std::string, phases, "echo,rocksdb,recommend,unary,stream",
           "Phases to run.");
 ABSL_FLAG(std::string, json, "",
@@ -206,7 +210,60 @@ std::string CheckDemoCustomers(const std::shared_ptr<grpc::Channel>& channel,
   return "";
 }
 
-// Starts persona-server on a temporary directory and runs the Persona phases.
+PhaseResult StreamPhase(const Settings& s,
+                        const std::shared_ptr<grpc::Channel>& channel,
+                        EventFactory& events, pid_t pid) {
+  StreamOptions o;
+  o.streams = s.streams;
+  o.window = s.window;
+  o.warmup_s = s.warmup;
+  o.duration_s = s.duration;
+  o.seed = s.seed;
+  auto stub = v1::EventService::NewStub(channel);
+  const BatchMaker make = [&](std::mt19937_64& rng, v1::TrackEventsRequest* r) {
+    events.Batch(rng, s.batch, "", r);
+  };
+  PhaseResult r = RunStreamIngest(stub.get(), o, make, pid);
+  r.name = absl::StrCat("persona StreamEvents x", s.batch);
+  return r;
+}
+
+// Runs the enabled Persona phases against a started, loaded server; the
+// ingest phases also report the server's WAL growth per event.
+void RunPersonaPhases(const Settings& s, const ShopSource& shop,
+                      const std::shared_ptr<grpc::Channel>& channel, pid_t pid,
+                      const std::string& data_dir,
+                      std::vector<PhaseResult>& results) {
+  EventFactory events(shop.data, s.customers, s.sessions,
+                      absl::StrFormat("lg%x", s.seed));
+  if (s.phases.contains("recommend")) {
+    std::fprintf(stderr, "persona-loadgen: Recommend\n");
+    results.push_back(RunRecommendPhase(channel, Loop(s, s.concurrency),
+                                        RecommendFactory(shop.data), pid));
+  }
+  const auto with_wal = [&](PhaseResult r, const WalFiles& before) {
+    const int64_t wal = WalGrowth(before, ListWal(data_dir));
+    if (wal >= 0 && r.all_units > 0) {
+      r.wal_bytes_per_unit = static_cast<double>(wal) / r.all_units;
+    }
+    results.push_back(std::move(r));
+  };
+  if (s.phases.contains("unary")) {
+    std::fprintf(stderr, "persona-loadgen: unary TrackEvents\n");
+    const WalFiles before = ListWal(data_dir);
+    with_wal(RunUnaryIngestPhase(channel, Loop(s, s.ingest_concurrency), events,
+                                 s.batch, pid),
+             before);
+  }
+  if (s.phases.contains("stream")) {
+    std::fprintf(stderr, "persona-loadgen: StreamEvents\n");
+    const WalFiles before = ListWal(data_dir);
+    with_wal(StreamPhase(s, channel, events, pid), before);
+  }
+}
+
+// Starts persona-server on a temporary directory with the shop and runs the
+// Persona phases; every enabled phase fails when the server cannot be set up.
 void RunPersona(const Settings& s, ShopSource& shop,
                 std::vector<PhaseResult>& results) {
   std::vector<std::string> names;
@@ -215,20 +272,23 @@ void RunPersona(const Settings& s, ShopSource& shop,
   }
   if (names.empty()) return;
   const auto fail_all = [&](const std::string& error) {
-    for (const auto& n : names)
+    for (const auto& n : names) {
       results.push_back(Failed("persona " + n, error));
+    }
   };
   testing::TempDir dir;
+  const std::string keep = absl::GetFlag(FLAGS_keep_server_data);
+  const std::string data_dir = keep.empty() ? dir.path() + "/data" : keep;
   std::vector<std::string> args;
   if (!shop.demo_csv.empty()) args.push_back("--demo_csv=" + shop.demo_csv);
   const std::string binary = absl::GetFlag(FLAGS_server).empty()
                                  ? testing::ServerBinary()
                                  : absl::GetFlag(FLAGS_server);
-  testing::ServerProcess server(binary, dir.path() + "/data", args);
+  testing::ServerProcess server(binary, data_dir, args);
   std::fprintf(stderr, "persona-loadgen: starting %s\n", binary.c_str());
-  if (!server.Start())
+  if (!server.Start()) {
     return fail_all("persona-server did not start (see stderr)");
-  const pid_t pid = FindChild("persona-server");
+  }
   auto channel = Connect(server.address());
   if (shop.demo_csv.empty()) {
     if (absl::Status st = LoadSyntheticShop(channel, shop.data); !st.ok()) {
@@ -238,39 +298,38 @@ void RunPersona(const Settings& s, ShopSource& shop,
              !error.empty()) {
     return fail_all("reading demo profiles failed: " + error);
   }
-  EventFactory events(shop.data, s.customers, s.sessions,
-                      absl::StrFormat("lg%x", s.seed));
-  if (s.phases.contains("recommend")) {
-    std::fprintf(stderr, "persona-loadgen: Recommend\n");
-    results.push_back(RunRecommendPhase(channel, Loop(s, s.concurrency),
-                                        RecommendFactory(shop.data), pid));
-  }
-  if (s.phases.contains("unary")) {
-    std::fprintf(stderr, "persona-loadgen: unary TrackEvents\n");
-    results.push_back(RunUnaryIngestPhase(
-        channel, Loop(s, s.ingest_concurrency), events, s.batch, pid));
-  }
-  if (s.phases.contains("stream")) {
-    std::fprintf(stderr, "persona-loadgen: StreamEvents\n");
-    StreamOptions o;
-    o.streams = s.streams;
-    o.window = s.window;
-    o.warmup_s = s.warmup;
-    o.duration_s = s.duration;
-    o.seed = s.seed;
-    auto stub = v1::EventService::NewStub(channel);
-    const BatchMaker make = [&](std::mt19937_64& rng,
-                                v1::TrackEventsRequest* r) {
-      events.Batch(rng, s.batch, "", r);
-    };
-    PhaseResult r = RunStreamIngest(stub.get(), o, make, pid);
-    r.name = absl::StrCat("persona StreamEvents x", s.batch);
-    results.push_back(std::move(r));
-  }
+  RunPersonaPhases(s, shop, channel, FindChild("persona-server"), data_dir,
+                   results);
   if (const int status = server.Stop(); status != 0) {
     results.push_back(Failed("persona-server shutdown",
                              absl::StrCat("exit status ", status)));
   }
+}
+
+// Runs the RocksDB reference after the Persona phases, so that its records
+// can have the size Persona's had: its senders first get as many events as
+// Persona had ingested per sender at the midpoint of its ingest phases.
+PhaseResult RocksDbPhase(const Settings& s, const ShopSource& shop,
+                         const std::vector<PhaseResult>& persona) {
+  std::fprintf(stderr, "persona-loadgen: RocksDB reference\n");
+  int64_t ingested = 0;
+  for (const PhaseResult& r : persona) {
+    if (r.unit == "events/s") ingested += r.all_units;
+  }
+  testing::TempDir dir;
+  EventFactory events(shop.data, s.customers, s.sessions, "ref");
+  RocksDbReferenceOptions o;
+  o.dir = dir.path() + "/rocksdb";
+  o.batch_events = s.batch;
+  o.warmup_s = s.warmup;
+  o.duration_s = s.duration;
+  o.pool_events = s.pool_events;
+  o.seed = s.seed;
+  if (ingested > 0) {
+    o.history_per_sender = static_cast<int>(
+        ingested / 2 / (events.population() + events.sessions()));
+  }
+  return RunRocksDbReference(o, events);
 }
 
 const PhaseResult* Find(const std::vector<PhaseResult>& results,
@@ -308,20 +367,12 @@ int Main() {
             : Failed("echo (empty call)", echo.status().ToString()));
   }
   ShopSource shop = ChooseShop(s);
+  std::vector<PhaseResult> persona;
+  RunPersona(s, shop, persona);
   if (s.phases.contains("rocksdb")) {
-    std::fprintf(stderr, "persona-loadgen: RocksDB reference\n");
-    testing::TempDir dir;
-    EventFactory events(shop.data, s.customers, s.sessions, "ref");
-    RocksDbReferenceOptions o;
-    o.dir = dir.path() + "/rocksdb";
-    o.batch_events = s.batch;
-    o.warmup_s = s.warmup;
-    o.duration_s = s.duration;
-    o.pool_events = s.pool_events;
-    o.seed = s.seed;
-    results.push_back(RunRocksDbReference(o, events));
+    results.push_back(RocksDbPhase(s, shop, persona));
   }
-  RunPersona(s, shop, results);
+  results.insert(results.end(), persona.begin(), persona.end());
   info.shop = shop.description;
   info.load_after = LoadAverage();
 
@@ -358,5 +409,9 @@ int main(int argc, char** argv) {
       "Measures Persona beside an empty gRPC call and a bare RocksDB loop; see "
       "docs/BENCHMARKS.md.");
   absl::ParseCommandLine(argc, argv);
+  // Debian's abseil checks every absl::Mutex (gRPC's too) for lock-order
+  // cycles, which costs an empty call ~15% here; the references should be
+  // the best this machine does, so this process skips the check.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return persona::bench::Main();
 }

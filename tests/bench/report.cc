@@ -78,7 +78,7 @@ void PrintTable(std::FILE* out, const RunInfo& info,
                info.load_after.c_str(), info.settings.c_str(),
                info.shop.c_str());
   std::fprintf(out, "%-30s %12s %-9s %9s %9s %9s %10s %8s %8s %8s\n", "phase",
-               "rate", "unit", "p50 us", "p99 us", "p99.9 us", "bytes/ev",
+               "rate", "unit", "p50 us", "p99 us", "p99.9 us", "WAL B/ev",
                "cli cpu", "srv cpu", "srv us/u");
   for (const PhaseResult& p : phases) {
     if (!p.error.empty()) {
@@ -91,7 +91,7 @@ void PrintTable(std::FILE* out, const RunInfo& info,
     std::fprintf(
         out, "%-30s %12.0f %-9s %9.0f %9.0f %9.0f %10s %8s %8s %8s\n",
         p.name.c_str(), p.rate(), p.unit.c_str(), p.p50_us, p.p99_us, p.p999_us,
-        Cell(p.bytes_per_unit > 0 ? p.bytes_per_unit : -1, "%.0f").c_str(),
+        Cell(p.wal_bytes_per_unit, "%.0f").c_str(),
         Cell(p.seconds > 0 && p.client_cpu_s >= 0 ? p.client_cpu_s / p.seconds
                                                   : -1,
              "%.2f")
@@ -129,14 +129,14 @@ void PrintJson(std::FILE* out, const RunInfo& info,
         out,
         "%s\n    {\"name\": %s, \"unit\": %s, \"rate\": %s, \"calls\": %lld, "
         "\"units\": %lld, \"seconds\": %s, \"p50_us\": %s, \"p99_us\": %s, "
-        "\"p999_us\": %s, \"bytes_per_unit\": %s, \"client_cpu_s\": %s, "
+        "\"p999_us\": %s, \"wal_bytes_per_unit\": %s, \"client_cpu_s\": %s, "
         "\"server_cpu_s\": %s, \"error\": %s}",
         i == 0 ? "" : ",", JsonString(p.name).c_str(),
         JsonString(p.unit).c_str(), JsonNumber(p.rate()).c_str(),
         static_cast<long long>(p.calls), static_cast<long long>(p.units),
         JsonNumber(p.seconds).c_str(), JsonNumber(p.p50_us).c_str(),
         JsonNumber(p.p99_us).c_str(), JsonNumber(p.p999_us).c_str(),
-        JsonNumber(p.bytes_per_unit).c_str(),
+        JsonNumber(p.wal_bytes_per_unit).c_str(),
         JsonNumber(p.client_cpu_s).c_str(), JsonNumber(p.server_cpu_s).c_str(),
         JsonString(p.error).c_str());
   }

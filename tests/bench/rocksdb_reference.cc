@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "persona/storage/v1/records.pb.h"
@@ -19,14 +20,17 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "storage/aggregates.h"
 
 namespace persona::bench {
 namespace {
 
 namespace rec = ::persona::storage::v1;
 
-constexpr double kDayMs = 86'400'000.0;
-const std::string kDefaultCountry = "United Kingdom";
+constexpr int64_t kDayMs = 86'400'000;
+// The demo history ends where the benchmark's events begin.
+constexpr int64_t kHistoryStartMs = 1'740'000'000'000;
+constexpr int64_t kEventsStartMs = 1'750'000'000'000;
 // Column families of Persona's store (storage/rocksdb_util.cc); [0] is
 // RocksDB's default.
 const char* const kFamilies[] = {"default", "customers",  "items",
@@ -48,98 +52,60 @@ struct PreparedBatch {
       item_stats;  // item id, value
 };
 
-// Keeps aggregates and item statistics the way ingest evolves them, so the
-// records written have the sizes Persona's would have.
+// Keeps aggregates and item statistics with Persona's own arithmetic
+// (storage/aggregates.h), starting from the demo history, so the records
+// written have the contents and sizes Persona's would have. Items' top-level
+// categories are made up (the server takes them from the catalog).
 class Simulation {
  public:
-  explicit Simulation(const EventFactory& events) {
-    const ShopData& shop = events.shop();
-    for (size_t i = 0; i < shop.customers.size(); ++i) {
-      const ShopCustomer& c = shop.customers[i];
+  explicit Simulation(const ShopData& shop) {
+    for (const ShopCustomer& c : shop.customers) {
       country_[c.id] = c.country;
-      rec::SubjectAggregatesRecord& agg = subjects_[Subject(v1::Event(), c.id)];
-      agg.set_orders(static_cast<int64_t>(c.orders.size()));
-      agg.set_distinct_items_bought(
-          static_cast<int64_t>(c.items_bought.size()));
-      (*agg.mutable_event_counts())[v1::PURCHASE] =
-          static_cast<int64_t>(c.items_bought.size());
-      for (size_t k = 0; k < c.items_bought.size() && k < 1000; ++k) {
-        (*agg.mutable_bought_items())[shop.items[c.items_bought[k]]] =
-            1'700'000'000'000 + k;
-      }
-      for (size_t k = c.orders.size() > 32 ? c.orders.size() - 32 : 0;
-           k < c.orders.size(); ++k) {
-        agg.add_recent_order_ids(c.orders[k]);
-      }
-      agg.set_next_seq(std::min<uint64_t>(500, c.items_bought.size()));
-      agg.set_monetary(17.5 * static_cast<double>(c.items_bought.size()));
-      agg.set_last_country(c.country);
+      ApplyHistory(shop, c);
     }
   }
 
-  // Applies one event; returns its subject's index. Adds the event's records
-  // to `batch` unless it is null.
+  // Applies one event received at `now_ms`; returns its subject's index.
+  // Adds the event's records to `batch` unless it is null.
   int Apply(const v1::Event& e, int64_t now_ms, PreparedBatch* batch) {
-    const std::string subject = Subject(e, e.customer_id());
-    const auto known = country_.find(e.customer_id());
-    const std::string& country =
-        known == country_.end() ? kDefaultCountry : known->second;
-    rec::SubjectAggregatesRecord& agg = subjects_[subject];
-    auto [it, inserted] = subject_index_.try_emplace(
-        subject, static_cast<int>(subject_keys_.size()));
-    if (inserted) subject_keys_.push_back(subject);
-    if (agg.first_seen_time_ms() == 0) agg.set_first_seen_time_ms(now_ms);
-    agg.set_last_seen_time_ms(now_ms);
-    ++(*agg.mutable_event_counts())[e.type()];
+    const rec::EventRecord event = ToRecord(e, now_ms);
+    const int subject = SubjectIndex(e);
+    rec::SubjectAggregatesRecord& agg = aggregates_[subject];
     agg.set_next_seq(agg.next_seq() + 1);
-    const double weight = e.type() == v1::PRODUCT_VIEW  ? 1
-                          : e.type() == v1::ADD_TO_CART ? 3
-                                                        : 10;
-    for (const auto& item : e.items()) {
-      const std::string top = SyntheticCategory(
-          static_cast<int>(absl::Hash<std::string>()(item.item_id()) % 48))[0];
-      auto& affinity = (*agg.mutable_category_affinity())[top];
-      affinity.set_log2(
-          std::log2(std::exp2(affinity.log2() - now_ms / (30 * kDayMs)) +
-                    weight) +
-          now_ms / (30 * kDayMs));
-      UpdateItem(e, item, weight, now_ms, country, items_[item.item_id()]);
-      if (e.type() == v1::PURCHASE) {
-        (*agg.mutable_bought_items())[item.item_id()] = now_ms;
-        agg.set_distinct_items_bought(agg.bought_items_size());
-      }
+    categories_.clear();
+    for (const auto& item : event.items()) {
+      categories_.push_back(TopCategory(item.item_id()));
     }
-    if (e.type() == v1::PURCHASE) {
-      agg.set_orders(agg.orders() + 1);
-      agg.set_monetary(agg.monetary() + e.value());
-      agg.set_last_purchase_time_ms(now_ms);
-      agg.add_recent_order_ids(e.order_id());
-      if (agg.recent_order_ids_size() > 32)
-        agg.mutable_recent_order_ids()->DeleteSubrange(0, 1);
+    storage::ApplyEvent(event, categories_, options_, &agg);
+    // As the server: the customer's country, else the one seen on events.
+    const auto known = country_.find(e.customer_id());
+    const std::string country =
+        known != country_.end() ? known->second : agg.last_country();
+    for (const auto& item : event.items()) {
+      storage::ApplyEventToItem(event, item, country, options_,
+                                &items_[item.item_id()]);
     }
     if (batch != nullptr) {
       rec::IdempotencyRecord idempotency;
       idempotency.set_received_time_ms(now_ms);
-      batch->events.push_back({it->second,
-                               ToRecord(e, now_ms).SerializeAsString(),
+      batch->events.push_back({subject, event.SerializeAsString(),
                                idempotency.SerializeAsString()});
     }
-    return it->second;
+    return subject;
   }
 
-  // Adds the current aggregates and statistics of what the batch's events
-  // touched.
+  // Adds the current aggregates and statistics of what the batch touched.
   void Finish(const std::vector<v1::Event>& events, PreparedBatch& batch) {
-    absl::flat_hash_map<int, bool> subjects;
-    absl::flat_hash_map<std::string, bool> items;
+    absl::flat_hash_set<int> subjects;
+    absl::flat_hash_set<std::string> items;
     for (size_t i = 0; i < events.size(); ++i) {
       const int subject = batch.events[i].subject;
-      if (subjects.emplace(subject, true).second) {
-        batch.aggregates.emplace_back(
-            subject, subjects_[subject_keys_[subject]].SerializeAsString());
+      if (subjects.insert(subject).second) {
+        batch.aggregates.emplace_back(subject,
+                                      aggregates_[subject].SerializeAsString());
       }
       for (const auto& item : events[i].items()) {
-        if (items.emplace(item.item_id(), true).second) {
+        if (items.insert(item.item_id()).second) {
           batch.item_stats.emplace_back(
               item.item_id(), items_[item.item_id()].SerializeAsString());
         }
@@ -151,27 +117,45 @@ class Simulation {
   size_t subjects() const { return subject_keys_.size(); }
 
  private:
-  static std::string Subject(const v1::Event& e, const std::string& customer) {
-    return customer.empty() ? absl::StrCat("S", e.session_id())
-                            : absl::StrCat("C", customer);
+  // Replays a demo customer's orders as purchases, its items spread over them.
+  void ApplyHistory(const ShopData& shop, const ShopCustomer& c) {
+    const size_t orders = std::max<size_t>(1, c.orders.size());
+    for (size_t o = 0; o < orders; ++o) {
+      v1::Event e;
+      e.set_customer_id(c.id);
+      e.set_type(v1::PURCHASE);
+      e.set_order_id(c.orders.empty() ? c.id : c.orders[o]);
+      e.set_channel(v1::WEB);
+      for (size_t k = o; k < c.items_bought.size(); k += orders) {
+        auto* line = e.add_items();
+        line->set_item_id(shop.items[c.items_bought[k]]);
+        line->set_quantity(6);
+        line->set_price(2.5);
+      }
+      Apply(e, kHistoryStartMs + static_cast<int64_t>(o) * kDayMs, nullptr);
+    }
   }
 
-  static void UpdateItem(const v1::Event& e, const v1::EventItem& item,
-                         double weight, int64_t now_ms,
-                         const std::string& country, rec::ItemStatsRecord& s) {
-    if (e.type() == v1::PRODUCT_VIEW) s.set_views(s.views() + 1);
-    if (e.type() == v1::ADD_TO_CART) s.set_cart_adds(s.cart_adds() + 1);
-    if (e.type() == v1::PURCHASE) {
-      s.set_purchases(s.purchases() + item.quantity());
-      s.set_revenue(s.revenue() + item.quantity() * item.price());
+  int SubjectIndex(const v1::Event& e) {
+    std::string key = e.customer_id().empty()
+                          ? absl::StrCat("S", e.session_id())
+                          : absl::StrCat("C", e.customer_id());
+    const auto [it, inserted] =
+        index_.try_emplace(key, static_cast<int>(subject_keys_.size()));
+    if (inserted) {
+      subject_keys_.push_back(std::move(key));
+      aggregates_.emplace_back();
     }
-    s.mutable_popularity()->set_log2(s.popularity().log2() + weight * 1e-6 +
-                                     now_ms / (14 * kDayMs));
-    s.mutable_trending()->set_log2(s.trending().log2() + weight * 1e-6 +
-                                   now_ms / (2 * kDayMs));
-    (*s.mutable_country_popularity())[country].set_log2(now_ms / (14 * kDayMs) +
-                                                        weight);
-    s.set_last_event_time_ms(now_ms);
+    return it->second;
+  }
+
+  std::string_view TopCategory(const std::string& item_id) {
+    auto [it, inserted] = category_.try_emplace(item_id);
+    if (inserted) {
+      it->second = SyntheticCategory(
+          static_cast<int>(absl::Hash<std::string>()(item_id) % 48))[0];
+    }
+    return it->second;
   }
 
   static rec::EventRecord ToRecord(const v1::Event& e, int64_t now_ms) {
@@ -194,11 +178,14 @@ class Simulation {
     return r;
   }
 
-  absl::flat_hash_map<std::string, rec::SubjectAggregatesRecord> subjects_;
-  absl::flat_hash_map<std::string, rec::ItemStatsRecord> items_;
-  absl::flat_hash_map<std::string, int> subject_index_;
+  const storage::AggregationOptions options_;
   absl::flat_hash_map<std::string, std::string> country_;
+  absl::flat_hash_map<std::string, int> index_;
   std::vector<std::string> subject_keys_;
+  std::vector<rec::SubjectAggregatesRecord> aggregates_;
+  absl::flat_hash_map<std::string, rec::ItemStatsRecord> items_;
+  absl::flat_hash_map<std::string, std::string> category_;
+  std::vector<std::string_view> categories_;
 };
 
 rocksdb::CompressionType PickCompression(bool bottommost) {
@@ -252,14 +239,15 @@ void AppendBigEndian(uint64_t v, std::string& out) {
     out.push_back(static_cast<char>(v >> shift));
 }
 
-// Prepares the pool: a warm-up of three events per sender (not kept), then
-// the batches.
+// Prepares the pool: `history_per_sender` events per sender (not kept), so
+// aggregates have grown as they have in the middle of a run, then the batches.
 std::vector<PreparedBatch> Prepare(const RocksDbReferenceOptions& o,
                                    EventFactory& factory, Simulation& sim) {
   std::mt19937_64 rng(o.seed);
   v1::Event e;
-  int64_t now_ms = 1'750'000'000'000;
-  for (int i = 0; i < 3 * factory.population(); ++i) {
+  int64_t now_ms = kEventsStartMs;
+  const int64_t senders = factory.population() + factory.sessions();
+  for (int64_t i = 0; i < o.history_per_sender * senders; ++i) {
     factory.Next(rng, &e);
     sim.Apply(e, ++now_ms, nullptr);
   }
@@ -275,6 +263,92 @@ std::vector<PreparedBatch> Prepare(const RocksDbReferenceOptions& o,
   return pool;
 }
 
+// Writes prepared batches under fresh keys: new event sequence numbers and
+// event ids each time, so nothing is overwritten that Persona would not
+// overwrite (aggregates, statistics, the shop's counters).
+class BatchWriter {
+ public:
+  BatchWriter(const Simulation& sim, std::string shop,
+              std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : sim_(sim),
+        prefix_(shop + std::string(1, '\0')),
+        handles_(std::move(handles)),
+        seq_(sim.subjects(), 1000) {}
+
+  // Fills `batch` with one prepared batch's records.
+  void Fill(const PreparedBatch& prepared, rocksdb::WriteBatch& batch) {
+    batch.Clear();
+    for (const PreparedBatch::Event& e : prepared.events) {
+      const std::string& subject = sim_.subject_key(e.subject);
+      key_.assign(prefix_).append(subject).push_back('\0');
+      AppendBigEndian(seq_[e.subject]++, key_);
+      batch.Put(handles_[kEvents], key_, e.value);
+      key_.assign(prefix_).append("Eref-").append(std::to_string(events_++));
+      batch.Put(handles_[kIdempotency], key_, e.idempotency);
+    }
+    for (const auto& [subject, value] : prepared.aggregates) {
+      key_.assign(prefix_).append(sim_.subject_key(subject));
+      batch.Put(handles_[kAggregates], key_, value);
+    }
+    for (const auto& [item, value] : prepared.item_stats) {
+      key_.assign(prefix_).append("I").append(item);
+      batch.Put(handles_[kAggregates], key_, value);
+    }
+    shop_.set_events_total(events_);
+    shop_.set_last_event_time_ms(kEventsStartMs + events_);
+    batch.Put(handles_[kMetadata], prefix_ + "shop", shop_.SerializeAsString());
+  }
+
+ private:
+  const Simulation& sim_;
+  const std::string prefix_;
+  const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<uint64_t> seq_;
+  rec::ShopRecord shop_;
+  std::string key_;
+  int64_t events_ = 0;
+};
+
+SteadyClock::duration ToDuration(double seconds) {
+  return std::chrono::duration_cast<SteadyClock::duration>(
+      std::chrono::duration<double>(seconds));
+}
+
+// Runs the write loop over the pool until the window ends.
+void WriteLoop(const RocksDbReferenceOptions& o,
+               const std::vector<PreparedBatch>& pool, BatchWriter& writer,
+               rocksdb::DB& db, PhaseResult& result) {
+  const rocksdb::WriteOptions write_options;  // WAL on, no fsync: as Persona
+  rocksdb::WriteBatch batch;
+  LatencySamples samples;
+  const auto from = SteadyClock::now() + ToDuration(o.warmup_s);
+  const auto to = from + ToDuration(o.duration_s);
+  double cpu_before = -1;
+  auto last = SteadyClock::now();
+  for (size_t next = 0; last < to && result.all_units < o.max_events; ++next) {
+    if (cpu_before < 0 && last >= from)
+      cpu_before = ProcessCpuSeconds(getpid());
+    const auto begin = SteadyClock::now();
+    writer.Fill(pool[next % pool.size()], batch);
+    const rocksdb::Status s = db.Write(write_options, &batch);
+    last = SteadyClock::now();
+    if (!s.ok()) {
+      result.error = "RocksDB write failed: " + s.ToString();
+      break;
+    }
+    result.all_units += o.batch_events;
+    if (begin >= from && last <= to) {
+      samples.Add(last - begin);
+      ++result.calls;
+      result.units += o.batch_events;
+    }
+  }
+  if (cpu_before >= 0)
+    result.client_cpu_s = ProcessCpuSeconds(getpid()) - cpu_before;
+  result.seconds = std::max(0.0, Seconds(from, std::min(last, to)));
+  SetPercentiles(samples, result);
+}
+
 }  // namespace
 
 PhaseResult RunRocksDbReference(const RocksDbReferenceOptions& o,
@@ -282,7 +356,7 @@ PhaseResult RunRocksDbReference(const RocksDbReferenceOptions& o,
   PhaseResult result;
   result.name = "rocksdb WriteBatch x" + std::to_string(o.batch_events);
   result.unit = "events/s";
-  Simulation sim(events);
+  Simulation sim(events.shop());
   const std::vector<PreparedBatch> pool = Prepare(o, events, sim);
 
   const rocksdb::ColumnFamilyOptions cf_options =
@@ -298,75 +372,21 @@ PhaseResult RunRocksDbReference(const RocksDbReferenceOptions& o,
     return result;
   }
   std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteOptions
-      write_options;  // WAL on, sync off: as Persona's default
-  std::vector<uint64_t> seq(sim.subjects(), 1000);
-  const std::string prefix = o.shop + std::string(1, '\0');
-  rec::ShopRecord shop;
-  rocksdb::WriteBatch batch;
-  std::string key;
-  LatencySamples samples;
-  int64_t written = 0, bytes = 0;
-  size_t next_batch = 0;
-  int64_t next_event = 0;
-  const auto start = SteadyClock::now();
-  const auto from = start + std::chrono::duration_cast<SteadyClock::duration>(
-                                std::chrono::duration<double>(o.warmup_s));
-  const auto to = from + std::chrono::duration_cast<SteadyClock::duration>(
-                             std::chrono::duration<double>(o.duration_s));
-  double cpu_before = -1, cpu_after = -1;
-  SteadyClock::time_point last = start;
-  while (last < to && written < o.max_events) {
-    if (cpu_before < 0 && last >= from)
-      cpu_before = ProcessCpuSeconds(getpid());
-    const auto begin = SteadyClock::now();
-    batch.Clear();
-    const PreparedBatch& prepared = pool[next_batch++ % pool.size()];
-    for (const PreparedBatch::Event& e : prepared.events) {
-      const std::string& subject = sim.subject_key(e.subject);
-      key.assign(prefix).append(subject).push_back('\0');
-      AppendBigEndian(seq[e.subject]++, key);
-      batch.Put(handles[kEvents], key, e.value);
-      key.assign(prefix).append("Eref-").append(std::to_string(next_event++));
-      batch.Put(handles[kIdempotency], key, e.idempotency);
-    }
-    for (const auto& [subject, value] : prepared.aggregates) {
-      key.assign(prefix).append(sim.subject_key(subject));
-      batch.Put(handles[kAggregates], key, value);
-    }
-    for (const auto& [item, value] : prepared.item_stats) {
-      key.assign(prefix).append("I").append(item);
-      batch.Put(handles[kAggregates], key, value);
-    }
-    shop.set_events_total(shop.events_total() + o.batch_events);
-    shop.set_last_event_time_ms(1'750'000'000'000 + next_event);
-    batch.Put(handles[kMetadata], prefix + "shop", shop.SerializeAsString());
-    s = db->Write(write_options, &batch);
-    last = SteadyClock::now();
-    if (!s.ok()) {
-      result.error = "RocksDB write failed: " + s.ToString();
-      break;
-    }
-    if (begin >= from && last <= to) {
-      samples.Add(last - begin);
-      ++result.calls;
-      result.units += o.batch_events;
-      written += o.batch_events;
-      bytes += static_cast<int64_t>(batch.GetDataSize());
-    }
+  BatchWriter writer(sim, o.shop, handles);
+  const WalFiles wal_before = ListWal(o.dir);
+  WriteLoop(o, pool, writer, *db, result);
+  const int64_t wal = WalGrowth(wal_before, ListWal(o.dir));
+  if (wal >= 0 && result.all_units > 0) {
+    result.wal_bytes_per_unit = static_cast<double>(wal) / result.all_units;
   }
-  cpu_after = ProcessCpuSeconds(getpid());
-  result.seconds = std::max(0.0, Seconds(from, std::min(last, to)));
-  result.client_cpu_s = cpu_before >= 0 ? cpu_after - cpu_before : -1;
-  result.bytes_per_unit =
-      written > 0 ? static_cast<double>(bytes) / written : 0;
-  SetPercentiles(samples, result);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   s = db->Close();
-  if (result.error.empty() && !s.ok())
+  if (result.error.empty() && !s.ok()) {
     result.error = "RocksDB close failed: " + s.ToString();
-  if (result.error.empty() && result.units == 0)
+  }
+  if (result.error.empty() && result.units == 0) {
     result.error = "no batch completed inside the window";
+  }
   return result;
 }
 

@@ -2,7 +2,8 @@
 // that writes, per event, the records Persona's ingest writes (the event, the
 // subject's aggregates, each item's statistics, the idempotency key; the
 // shop's counters once per batch), with the key layout of storage/README.md
-// and realistic record sizes. Nothing is read back, so this is the ceiling
+// and the record contents Persona's own aggregation code gives (the demo
+// history replayed first). Nothing is read back, so this is the ceiling
 // Persona's ingest is compared with.
 //
 // Thread-safety: RunRocksDbReference is reentrant; it owns its database.
@@ -28,6 +29,9 @@ struct RocksDbReferenceOptions {
   int64_t max_events = 100'000'000;
   // Distinct prepared events cycled through (their keys are always fresh).
   int pool_events = 4096;
+  // Events per sender applied before the pool is prepared, so that
+  // aggregates are as large as in the middle of a run (default 20).
+  int history_per_sender = 20;
   uint64_t seed = 7;
 };
 

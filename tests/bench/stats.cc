@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -71,6 +73,35 @@ pid_t FindChild(const std::string& comm) {
   }
   closedir(proc);
   return found;
+}
+
+WalFiles ListWal(const std::string& dir) {
+  WalFiles wal;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".log" || !entry.is_regular_file(ec)) {
+      continue;
+    }
+    wal.files.emplace_back(entry.path().filename().string(),
+                           static_cast<int64_t>(entry.file_size(ec)));
+  }
+  std::sort(wal.files.begin(), wal.files.end());
+  return wal;
+}
+
+int64_t WalGrowth(const WalFiles& before, const WalFiles& after) {
+  int64_t growth = 0;
+  for (const auto& [name, size] : after.files) growth += size;
+  for (const auto& [name, size] : before.files) {
+    const auto it =
+        std::lower_bound(after.files.begin(), after.files.end(),
+                         std::pair<std::string, int64_t>(name, INT64_MIN));
+    if (it == after.files.end() || it->first != name || it->second < size) {
+      return -1;
+    }
+    growth -= size;
+  }
+  return growth;
 }
 
 void SetPercentiles(LatencySamples& samples, PhaseResult& result) {

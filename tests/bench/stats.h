@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace persona::bench {
@@ -54,20 +55,39 @@ pid_t FindChild(const std::string& comm);
 // call phases, events for the ingest phases.
 struct PhaseResult {
   std::string name;
-  std::string unit;    // "calls/s" or "events/s"
-  int64_t calls = 0;   // calls (or batches) completed in the window
-  int64_t units = 0;   // units completed in the window
-  double seconds = 0;  // length of the measurement window
-  double p50_us = 0, p99_us = 0, p999_us = 0;  // call (or batch ack) latency
-  double bytes_per_unit = 0;  // RocksDB reference: key+value bytes per event
-  double client_cpu_s = -1;   // CPU of this process during the window
-  double server_cpu_s =
-      -1;             // CPU of persona-server during the window (-1: n/a)
-  std::string error;  // non-empty when the phase failed
+  // "calls/s" or "events/s".
+  std::string unit;
+  // Calls (or batches) and units completed in the measurement window.
+  int64_t calls = 0;
+  int64_t units = 0;
+  // Units completed in the whole phase, warm-up and tail included.
+  int64_t all_units = 0;
+  // Length of the measurement window, in seconds.
+  double seconds = 0;
+  // Latency of a call (or from a batch's write to its acknowledgement).
+  double p50_us = 0, p99_us = 0, p999_us = 0;
+  // Growth of the RocksDB write-ahead log per unit over the whole phase; -1
+  // when not measured (a call phase, or a flush recycled a log file).
+  double wal_bytes_per_unit = -1;
+  // CPU seconds of this process and of persona-server during the window; -1:
+  // n/a.
+  double client_cpu_s = -1;
+  double server_cpu_s = -1;
+  // Non-empty when the phase failed.
+  std::string error;
 
   double rate() const { return seconds > 0 ? units / seconds : 0; }
   bool ok() const { return error.empty() && units > 0; }
 };
+
+// The sizes of a RocksDB directory's write-ahead log files (*.log).
+struct WalFiles {
+  std::vector<std::pair<std::string, int64_t>> files;  // name, bytes; sorted
+};
+WalFiles ListWal(const std::string& dir);
+// Returns the bytes appended to the WAL between two listings, or -1 when a
+// file of `before` disappeared or shrank (a flush recycled it: not countable).
+int64_t WalGrowth(const WalFiles& before, const WalFiles& after);
 
 // Fills p50/p99/p999 of `result` from `samples`.
 void SetPercentiles(LatencySamples& samples, PhaseResult& result);

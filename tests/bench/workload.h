@@ -69,6 +69,7 @@ class EventFactory {
   // Returns the customer id of population member `i` (0 <= i < population).
   std::string CustomerId(int i) const;
   int population() const { return population_; }
+  int sessions() const { return sessions_; }
   const ShopData& shop() const { return shop_; }
 
  private:
