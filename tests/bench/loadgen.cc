@@ -7,6 +7,7 @@
 // done), never because of a time or a ratio; exits 2 on bad flags.
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -241,24 +242,26 @@ void RunPersonaPhases(const Settings& s, const ShopSource& shop,
     results.push_back(RunRecommendPhase(channel, Loop(s, s.concurrency),
                                         RecommendFactory(shop.data), pid));
   }
-  const auto with_wal = [&](PhaseResult r, const WalFiles& before) {
-    const int64_t wal = WalGrowth(before, ListWal(data_dir));
-    if (wal >= 0 && r.all_units > 0) {
+  // Runs an ingest phase while watching the server's write-ahead log.
+  const auto ingest = [&](const std::function<PhaseResult()>& phase) {
+    WalWatcher watcher(data_dir);
+    PhaseResult r = phase();
+    const int64_t wal = watcher.Stop();
+    if (r.all_units > 0) {
       r.wal_bytes_per_unit = static_cast<double>(wal) / r.all_units;
     }
     results.push_back(std::move(r));
   };
   if (s.phases.contains("unary")) {
     std::fprintf(stderr, "persona-loadgen: unary TrackEvents\n");
-    const WalFiles before = ListWal(data_dir);
-    with_wal(RunUnaryIngestPhase(channel, Loop(s, s.ingest_concurrency), events,
-                                 s.batch, pid),
-             before);
+    ingest([&] {
+      return RunUnaryIngestPhase(channel, Loop(s, s.ingest_concurrency), events,
+                                 s.batch, pid);
+    });
   }
   if (s.phases.contains("stream")) {
     std::fprintf(stderr, "persona-loadgen: StreamEvents\n");
-    const WalFiles before = ListWal(data_dir);
-    with_wal(StreamPhase(s, channel, events, pid), before);
+    ingest([&] { return StreamPhase(s, channel, events, pid); });
   }
 }
 

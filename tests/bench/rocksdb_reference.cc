@@ -373,10 +373,10 @@ PhaseResult RunRocksDbReference(const RocksDbReferenceOptions& o,
   }
   std::unique_ptr<rocksdb::DB> db(raw);
   BatchWriter writer(sim, o.shop, handles);
-  const WalFiles wal_before = ListWal(o.dir);
+  WalWatcher wal_watcher(o.dir);
   WriteLoop(o, pool, writer, *db, result);
-  const int64_t wal = WalGrowth(wal_before, ListWal(o.dir));
-  if (wal >= 0 && result.all_units > 0) {
+  const int64_t wal = wal_watcher.Stop();
+  if (result.all_units > 0) {
     result.wal_bytes_per_unit = static_cast<double>(wal) / result.all_units;
   }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);

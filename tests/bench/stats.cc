@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -75,33 +74,44 @@ pid_t FindChild(const std::string& comm) {
   return found;
 }
 
-WalFiles ListWal(const std::string& dir) {
-  WalFiles wal;
+namespace {
+
+// Adds the current size of every *.log file of `dir` to `sizes`, keeping the
+// larger size of a file already there.
+void ListWal(const std::string& dir, std::map<std::string, int64_t>& sizes) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".log" || !entry.is_regular_file(ec)) {
-      continue;
-    }
-    wal.files.emplace_back(entry.path().filename().string(),
-                           static_cast<int64_t>(entry.file_size(ec)));
+    if (entry.path().extension() != ".log") continue;
+    const auto size = static_cast<int64_t>(entry.file_size(ec));
+    if (ec) continue;  // deleted meanwhile
+    int64_t& known = sizes[entry.path().filename().string()];
+    known = std::max(known, size);
   }
-  std::sort(wal.files.begin(), wal.files.end());
-  return wal;
 }
 
-int64_t WalGrowth(const WalFiles& before, const WalFiles& after) {
-  int64_t growth = 0;
-  for (const auto& [name, size] : after.files) growth += size;
-  for (const auto& [name, size] : before.files) {
-    const auto it =
-        std::lower_bound(after.files.begin(), after.files.end(),
-                         std::pair<std::string, int64_t>(name, INT64_MIN));
-    if (it == after.files.end() || it->first != name || it->second < size) {
-      return -1;
+}  // namespace
+
+WalWatcher::WalWatcher(std::string dir) : dir_(std::move(dir)) {
+  ListWal(dir_, initial_);
+  last_ = initial_;
+  thread_ = std::thread([this] {
+    while (!stop_.load(std::memory_order_relaxed)) {
+      ListWal(dir_, last_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    growth -= size;
-  }
-  return growth;
+    ListWal(dir_, last_);
+  });
+}
+
+WalWatcher::~WalWatcher() { Stop(); }
+
+int64_t WalWatcher::Stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  if (thread_.joinable()) thread_.join();
+  int64_t bytes = 0;
+  for (const auto& [name, size] : last_) bytes += size;
+  for (const auto& [name, size] : initial_) bytes -= size;
+  return bytes;
 }
 
 void SetPercentiles(LatencySamples& samples, PhaseResult& result) {

@@ -7,9 +7,12 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -80,14 +83,30 @@ struct PhaseResult {
   bool ok() const { return error.empty() && units > 0; }
 };
 
-// The sizes of a RocksDB directory's write-ahead log files (*.log).
-struct WalFiles {
-  std::vector<std::pair<std::string, int64_t>> files;  // name, bytes; sorted
+// Measures what is appended to a RocksDB directory's write-ahead log (its
+// *.log files) while it lives, by polling the files' sizes every 10 ms from
+// its own thread. A log deleted after a flush counts with the last size seen
+// (a log stops growing when RocksDB switches to a new one, long before it is
+// deleted). Thread-safe: Stop may be called from any one thread.
+class WalWatcher {
+ public:
+  explicit WalWatcher(std::string dir);
+  ~WalWatcher();
+  WalWatcher(const WalWatcher&) = delete;
+  WalWatcher& operator=(const WalWatcher&) = delete;
+
+  // Stops polling and returns the bytes appended since construction.
+  int64_t Stop();
+
+ private:
+  void Poll();
+
+  const std::string dir_;
+  std::map<std::string, int64_t> initial_;  // written before the thread starts
+  std::map<std::string, int64_t> last_;  // only the polling thread touches it
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
-WalFiles ListWal(const std::string& dir);
-// Returns the bytes appended to the WAL between two listings, or -1 when a
-// file of `before` disappeared or shrank (a flush recycled it: not countable).
-int64_t WalGrowth(const WalFiles& before, const WalFiles& after);
 
 // Fills p50/p99/p999 of `result` from `samples`.
 void SetPercentiles(LatencySamples& samples, PhaseResult& result);
