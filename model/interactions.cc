@@ -77,23 +77,4 @@ InteractionMatrix InteractionMatrix::Transpose() const {
   return t;
 }
 
-void ApplyBm25(InteractionMatrix& m, float k1, float b) {
-  if (m.rows() == 0 || m.nnz() == 0) return;
-  std::vector<int32_t> item_count(m.cols(), 0);
-  for (int32_t c : m.indices()) ++item_count[c];
-  const double avg_len = static_cast<double>(m.nnz()) / m.rows();
-  std::vector<float>& values = m.mutable_values();
-  for (int32_t r = 0; r < m.rows(); ++r) {
-    const int64_t begin = m.indptr()[r];
-    const int64_t end = m.indptr()[r + 1];
-    const double norm = k1 * (1.0 - b + b * static_cast<double>(end - begin) / avg_len);
-    for (int64_t k = begin; k < end; ++k) {
-      const double idf =
-          std::log(static_cast<double>(m.rows()) / std::max(1, item_count[m.indices()[k]]));
-      const double v = values[k];
-      values[k] = static_cast<float>(v * (k1 + 1.0) / (v + norm) * std::max(idf, 0.0));
-    }
-  }
-}
-
 }  // namespace persona::model

@@ -70,11 +70,11 @@ class InteractionMatrix {
   std::vector<float> values_;
 };
 
-// Reweights a user x item matrix BM25-style (as in Okapi ranking): each
-// value becomes value * (k1 + 1) / (value + k1 * (1 - b + b * len/avg_len))
-// times the item's idf log(num_users / item_count). Down-weights very popular
-// items and heavy users, which helps implicit ALS on ranking metrics.
-void ApplyBm25(InteractionMatrix& user_items, float k1 = 100.0f, float b = 0.8f);
+// Reweights a user x item matrix BM25-style with statistics fitted on the
+// matrix itself: Bm25Weighting::Fit(user_items, k1, b) then Apply (see
+// model/weighting.h, which also weights single users for fold-in).
+// INVALID_ARGUMENT for k1 < 0 or b outside [0, 1].
+absl::Status ApplyBm25(InteractionMatrix& user_items, float k1 = 100.0f, float b = 0.8f);
 
 }  // namespace persona::model
 

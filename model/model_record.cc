@@ -14,7 +14,9 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "records are little-endian");
 
 constexpr char kMagic[8] = {'P', 'R', 'S', 'N', 'C', 'F', 'M', '1'};
-constexpr uint32_t kVersion = 1;
+// Version 2 stores the BM25 statistics instead of version 1's free-text
+// weighting description.
+constexpr uint32_t kVersion = 2;
 
 class Writer {
  public:
@@ -120,6 +122,36 @@ absl::Status GetOptions(Reader& r, AlsOptions& o) {
   return absl::OkStatus();
 }
 
+void PutWeighting(Writer& w, const std::optional<Bm25Weighting>& weighting) {
+  w.Put<uint8_t>(weighting.has_value());
+  if (!weighting) return;
+  w.Put<float>(weighting->k1());
+  w.Put<float>(weighting->b());
+  w.Put<double>(weighting->avg_len());
+  w.Put<int64_t>(weighting->num_users());
+  w.PutFloats(weighting->idf());
+}
+
+absl::Status GetWeighting(Reader& r, int32_t num_items, std::optional<Bm25Weighting>& out) {
+  uint8_t present = 0;
+  RETURN_IF_ERROR(r.Get(present));
+  if (present > 1) return absl::DataLossError("model record: bad weighting flag");
+  if (present == 0) return absl::OkStatus();
+  float k1 = 0, b = 0;
+  double avg_len = 0;
+  int64_t num_users = 0;
+  std::vector<float> idf;
+  RETURN_IF_ERROR(r.Get(k1));
+  RETURN_IF_ERROR(r.Get(b));
+  RETURN_IF_ERROR(r.Get(avg_len));
+  RETURN_IF_ERROR(r.Get(num_users));
+  RETURN_IF_ERROR(r.GetFloats(idf, static_cast<uint64_t>(num_items)));
+  absl::StatusOr<Bm25Weighting> w = Bm25Weighting::FromParts(k1, b, avg_len, num_users, std::move(idf));
+  if (!w.ok()) return absl::DataLossError(absl::StrCat("model record: ", w.status().message()));
+  out = *std::move(w);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& rec) {
@@ -133,11 +165,13 @@ absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& rec) {
       (!rec.user_ids.empty() && rec.user_ids.size() != static_cast<size_t>(f.num_users))) {
     return absl::InvalidArgumentError("model record: id count does not match dimensions");
   }
+  if (rec.weighting && rec.weighting->num_items() != f.num_items) {
+    return absl::InvalidArgumentError("model record: weighting item count does not match");
+  }
   Writer w;
   w.out().append(kMagic, sizeof(kMagic));
   w.Put<uint32_t>(kVersion);
   PutOptions(w, rec.options);
-  w.PutString(rec.weighting);
   w.Put<int64_t>(rec.trained_at_ms);
   w.Put<int64_t>(rec.training_time_ms);
   w.Put<uint32_t>(static_cast<uint32_t>(rec.metrics.size()));
@@ -152,6 +186,7 @@ absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& rec) {
   for (const std::string& id : rec.item_ids) w.PutString(id);
   w.Put<uint32_t>(static_cast<uint32_t>(rec.user_ids.size()));
   for (const std::string& id : rec.user_ids) w.PutString(id);
+  PutWeighting(w, rec.weighting);
   w.PutFloats(f.user_factors);
   w.PutFloats(f.item_factors);
   w.Put<uint32_t>(Crc(w.out()));
@@ -174,7 +209,6 @@ absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes) {
   }
   ModelRecord rec;
   RETURN_IF_ERROR(GetOptions(r, rec.options));
-  RETURN_IF_ERROR(r.GetString(rec.weighting));
   RETURN_IF_ERROR(r.Get(rec.trained_at_ms));
   RETURN_IF_ERROR(r.Get(rec.training_time_ms));
   uint32_t n_metrics = 0;
@@ -194,6 +228,7 @@ absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes) {
   }
   RETURN_IF_ERROR(r.GetStrings(rec.item_ids));
   RETURN_IF_ERROR(r.GetStrings(rec.user_ids));
+  RETURN_IF_ERROR(GetWeighting(r, f.num_items, rec.weighting));
   RETURN_IF_ERROR(r.GetFloats(f.user_factors, uint64_t{static_cast<uint32_t>(f.num_users)} * f.factors));
   RETURN_IF_ERROR(r.GetFloats(f.item_factors, uint64_t{static_cast<uint32_t>(f.num_items)} * f.factors));
   if (!r.empty()) return absl::DataLossError("model record: trailing bytes");

@@ -1,6 +1,7 @@
 // A trained collaborative-filtering model as bytes, for storing it (the
 // server keeps it in its database) and loading it back: factors, user and
-// item ids, training options, quality metrics and times, followed by a
+// item ids, training options, the strength weighting (BM25 statistics),
+// quality metrics and times, followed by a
 // CRC-32 (zlib) of everything before it. Parsing verifies magic, version,
 // sizes and checksum, so truncation or a flipped byte is reported, never
 // loaded. Little-endian on disk.
@@ -9,6 +10,7 @@
 #define PERSONA_MODEL_MODEL_RECORD_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,15 +18,17 @@
 
 #include "absl/status/statusor.h"
 #include "model/als.h"
+#include "model/weighting.h"
 
 namespace persona::model {
 
 struct ModelRecord {
   // The options the model was trained with (fold-in needs the same ones).
   AlsOptions options;
-  // Weighting applied to strengths before training, e.g. "bm25 k1=100 b=0.8"
-  // or "" for none; free text for the loader to check.
-  std::string weighting;
+  // The BM25 weighting training applied to the strengths (fold-in must apply
+  // it too: FoldIn::Create(items, options, *weighting)), or none when the
+  // strengths were used as given. Covers factors.num_items items.
+  std::optional<Bm25Weighting> weighting;
   FactorModel factors;
   // Ids of the factor rows: item_ids.size() == factors.num_items and
   // user_ids.size() == factors.num_users (either may be empty when the
@@ -37,12 +41,13 @@ struct ModelRecord {
   int64_t training_time_ms = 0;
 };
 
-// Returns the record's bytes. INVALID_ARGUMENT when factor or id sizes do
-// not match the dimensions.
+// Returns the record's bytes (format version 2). INVALID_ARGUMENT when
+// factor, id or weighting sizes do not match the dimensions.
 absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& record);
 
 // Parses bytes from SerializeModelRecord. DATA_LOSS when the checksum, magic
-// or any size is wrong; FAILED_PRECONDITION for a newer format version.
+// or any size is wrong; FAILED_PRECONDITION for any format version other
+// than 2 (version 1 kept the weighting as text only: retrain).
 absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes);
 
 }  // namespace persona::model

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "common/status_macros.h"
+#include "model/fold_in.h"
+#include "model/serving_model.h"
 
 namespace persona::model::eval {
 
@@ -69,16 +71,48 @@ absl::StatusOr<Ranker> ItemKnnRanker(const InteractionMatrix& train,
   });
 }
 
+absl::StatusOr<AlsRankers> MakeAlsRankers(const InteractionMatrix& train,
+                                          const AlsEvalOptions& options) {
+  auto history = std::make_shared<InteractionMatrix>(train);
+  if (options.binary) {
+    std::fill(history->mutable_values().begin(), history->mutable_values().end(), 1.0f);
+  }
+  ASSIGN_OR_RETURN(WeightedAlsModel trained,
+                   TrainWeightedAls(*history, options.als, options.bm25, options.bm25_k1,
+                                    options.bm25_b));
+  auto model = std::make_shared<const WeightedAlsModel>(std::move(trained));
+  const FactorModel& f = model->factors;
+  const FactorView items{f.item_factors.data(), f.num_items, f.factors};
+  absl::StatusOr<std::unique_ptr<const FoldIn>> fold =
+      model->weighting ? FoldIn::Create(items, options.als, *model->weighting)
+                       : FoldIn::Create(items, options.als);
+  if (!fold.ok()) return fold.status();
+  std::shared_ptr<const FoldIn> fold_in = *std::move(fold);
+  AlsRankers rankers;
+  rankers.trained = [model, items](int32_t user, const ItemMask& allowed, int k) {
+    const FactorModel& f = model->factors;
+    return TopKDot(items, f.user_factors.data() + int64_t{user} * f.factors, k, &allowed);
+  };
+  rankers.served = [model, items, fold_in, history](int32_t user, const ItemMask& allowed, int k) {
+    std::vector<float> x(items.dim);
+    // The history comes from the training matrix, so it is always valid.
+    if (!fold_in->Solve(history->RowIndices(user), history->RowValues(user), x).ok()) {
+      return std::vector<ScoredIndex>();
+    }
+    return TopKDot(items, x.data(), k, &allowed);
+  };
+  return rankers;
+}
+
 absl::StatusOr<Ranker> AlsRanker(const InteractionMatrix& train, const AlsEvalOptions& options) {
-  InteractionMatrix weighted = train;
-  if (options.binary) std::fill(weighted.mutable_values().begin(), weighted.mutable_values().end(), 1.0f);
-  if (options.bm25) ApplyBm25(weighted, options.bm25_k1, options.bm25_b);
-  ASSIGN_OR_RETURN(FactorModel trained, TrainAls(weighted, options.als));
-  auto model = std::make_shared<const FactorModel>(std::move(trained));
-  return Ranker([model](int32_t user, const ItemMask& allowed, int k) {
-    const FactorView items{model->item_factors.data(), model->num_items, model->factors};
-    return TopKDot(items, model->user_factors.data() + int64_t{user} * model->factors, k, &allowed);
-  });
+  ASSIGN_OR_RETURN(AlsRankers rankers, MakeAlsRankers(train, options));
+  return std::move(rankers.trained);
+}
+
+absl::StatusOr<Ranker> AlsFoldInRanker(const InteractionMatrix& train,
+                                       const AlsEvalOptions& options) {
+  ASSIGN_OR_RETURN(AlsRankers rankers, MakeAlsRankers(train, options));
+  return std::move(rankers.served);
 }
 
 }  // namespace persona::model::eval

@@ -61,8 +61,27 @@ struct AlsEvalOptions {
   bool binary = false;
 };
 
-// Trains ALS on the training matrix and ranks by x_u . y_i.
+// Two rankers over one ALS model trained on the training matrix:
+//   trained: x_u . y_i with the trained user factors x_u;
+//   served:  the serving path — x_u recomputed from the user's training
+//            strengths by FoldIn with the model's weighting, then the same
+//            masked top-k. "The same scoring code serves and evaluates."
+struct AlsRankers {
+  Ranker trained;
+  Ranker served;
+};
+
+// Trains once (TrainWeightedAls) and returns both rankers. Fails when
+// training fails.
+absl::StatusOr<AlsRankers> MakeAlsRankers(const InteractionMatrix& train,
+                                          const AlsEvalOptions& options);
+
+// Trains ALS on the training matrix and ranks by x_u . y_i (trained vectors).
 absl::StatusOr<Ranker> AlsRanker(const InteractionMatrix& train, const AlsEvalOptions& options);
+
+// Trains ALS and ranks through fold-in, as served.
+absl::StatusOr<Ranker> AlsFoldInRanker(const InteractionMatrix& train,
+                                       const AlsEvalOptions& options);
 
 }  // namespace persona::model::eval
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_format.h"
+#include "model/serving_model.h"
 
 namespace persona::model::eval {
 
@@ -44,12 +45,7 @@ absl::StatusOr<std::vector<SearchResult>> GridSearchAls(
 
 AlsEvalOptions TunedAlsEvalOptions() {
   AlsEvalOptions o;
-  o.als.factors = 64;
-  o.als.regularization = 30;
-  o.als.alpha = 1;
-  o.als.scaling = ConfidenceScaling::kLog;
-  o.als.iterations = 15;
-  o.als.cg_steps = 3;
+  o.als = TunedAlsOptions();  // the serving defaults are these
   o.bm25 = true;
   o.bm25_k1 = 100;
   o.bm25_b = 0.8f;

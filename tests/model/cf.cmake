@@ -6,7 +6,9 @@ persona_test(model_cf_test
     ${CMAKE_CURRENT_LIST_DIR}/fold_in_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/topk_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/model_record_test.cc
-  LIBS persona_model)
+    ${CMAKE_CURRENT_LIST_DIR}/weighting_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/serving_model_test.cc
+  LIBS persona_model ZLIB::ZLIB)
 persona_test(model_cf_eval_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/eval_test.cc

@@ -59,7 +59,8 @@ TEST(InteractionMatrixTest, Bm25DownWeightsPopularItems) {
   const std::vector<Triple> t = {{0, 0, 1, 0}, {1, 0, 1, 0}, {2, 0, 1, 0}, {3, 1, 1, 0},
                                  {3, 2, 1, 0}};
   InteractionMatrix m = *InteractionMatrix::Build(4, 3, t);
-  ApplyBm25(m, 1.2f, 0.0f);
+  ASSERT_TRUE(ApplyBm25(m, 1.2f, 0.0f).ok());
+  EXPECT_EQ(ApplyBm25(m, 1.2f, 1.5f).code(), absl::StatusCode::kInvalidArgument);
   // Rows: u0 {0}, u1 {0}, u2 {0}, u3 {1, 2}.
   EXPECT_LT(m.values()[0], m.values()[3]);
   EXPECT_NEAR(m.values()[3], std::log(4.0), 1e-5);  // tf part is 1 for b=0, r=1

@@ -1,5 +1,9 @@
 #include "model/model_record.h"
 
+#include <zlib.h>
+
+#include <cstring>
+
 #include "gtest/gtest.h"
 
 namespace persona::model {
@@ -12,7 +16,7 @@ ModelRecord Sample() {
   r.options.alpha = 1.5f;
   r.options.scaling = ConfidenceScaling::kLog;
   r.options.seed = 99;
-  r.weighting = "bm25 k1=100 b=0.8";
+  r.weighting = *Bm25Weighting::FromParts(100, 0.8f, 12.5, 2, {0.1f, 0.2f, 0.0f, 0.4f});
   r.factors.num_users = 2;
   r.factors.num_items = 4;
   r.factors.factors = 3;
@@ -37,7 +41,12 @@ TEST(ModelRecordTest, RoundTrips) {
   EXPECT_EQ(back->options.alpha, 1.5f);
   EXPECT_EQ(back->options.scaling, ConfidenceScaling::kLog);
   EXPECT_EQ(back->options.seed, 99u);
-  EXPECT_EQ(back->weighting, r.weighting);
+  ASSERT_TRUE(back->weighting.has_value());
+  EXPECT_EQ(back->weighting->k1(), 100.0f);
+  EXPECT_EQ(back->weighting->b(), 0.8f);
+  EXPECT_EQ(back->weighting->avg_len(), 12.5);
+  EXPECT_EQ(back->weighting->num_users(), 2);
+  EXPECT_EQ(back->weighting->idf(), r.weighting->idf());
   EXPECT_EQ(back->factors.user_factors, r.factors.user_factors);
   EXPECT_EQ(back->factors.item_factors, r.factors.item_factors);
   EXPECT_EQ(back->item_ids, r.item_ids);
@@ -45,6 +54,30 @@ TEST(ModelRecordTest, RoundTrips) {
   EXPECT_EQ(back->metrics, r.metrics);
   EXPECT_EQ(back->trained_at_ms, r.trained_at_ms);
   EXPECT_EQ(back->training_time_ms, 250);
+}
+
+TEST(ModelRecordTest, RoundTripsWithoutWeighting) {
+  ModelRecord r = Sample();
+  r.weighting.reset();
+  absl::StatusOr<ModelRecord> back = ParseModelRecord(*SerializeModelRecord(r));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->weighting.has_value());
+  EXPECT_EQ(back->factors.item_factors, r.factors.item_factors);
+}
+
+// A well-formed record of another format version (checksum recomputed) is
+// refused as FAILED_PRECONDITION, not DATA_LOSS.
+TEST(ModelRecordTest, OtherVersionsAreRefused) {
+  for (uint32_t version : {1u, 3u}) {
+    std::string bytes = *SerializeModelRecord(Sample());
+    std::memcpy(bytes.data() + 8, &version, 4);
+    const size_t body = bytes.size() - 4;
+    const uint32_t crc = static_cast<uint32_t>(
+        crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), body));
+    std::memcpy(bytes.data() + body, &crc, 4);
+    EXPECT_EQ(ParseModelRecord(bytes).status().code(), absl::StatusCode::kFailedPrecondition)
+        << version;
+  }
 }
 
 TEST(ModelRecordTest, EveryFlippedByteIsDetected) {
@@ -73,6 +106,9 @@ TEST(ModelRecordTest, RejectsInconsistentSizes) {
   r = Sample();
   r.user_ids.clear();  // ids are optional
   EXPECT_TRUE(SerializeModelRecord(r).ok());
+  r = Sample();
+  r.weighting = *Bm25Weighting::FromParts(100, 0.8f, 1.0, 2, {0.1f});  // 1 item, not 4
+  EXPECT_EQ(SerializeModelRecord(r).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
