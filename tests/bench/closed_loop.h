@@ -11,15 +11,12 @@
 #ifndef PERSONA_TESTS_BENCH_CLOSED_LOOP_H_
 #define PERSONA_TESTS_BENCH_CLOSED_LOOP_H_
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -85,30 +82,14 @@ class ClosedLoop {
 
   PhaseResult Execute(const std::string& name, const std::string& unit,
                       pid_t server_pid) {
-    using std::chrono::duration_cast;
-    const auto start = SteadyClock::now();
-    measure_from_ =
-        start + duration_cast<SteadyClock::duration>(
-                    std::chrono::duration<double>(options_.warmup_s));
-    measure_to_ =
-        measure_from_ + duration_cast<SteadyClock::duration>(
-                            std::chrono::duration<double>(options_.duration_s));
-    active_ = static_cast<int>(slots_.size());
+    measure_from_ = SteadyClock::now() + ToDuration(options_.warmup_s);
+    measure_to_ = measure_from_ + ToDuration(options_.duration_s);
+    {
+      absl::MutexLock lock(&mu_);
+      active_ = static_cast<int>(slots_.size());
+    }
     for (Slot& slot : slots_) Issue(slot);
-
-    // Sample CPU at the window's edges (sleeping here is measurement, not
-    // synchronisation).
-    double client_cpu = -1, server_cpu = -1;
-    std::this_thread::sleep_until(measure_from_);
-    const double client_before = ProcessCpuSeconds(getpid());
-    const double server_before =
-        server_pid > 0 ? ProcessCpuSeconds(server_pid) : -1;
-    const auto waited = SteadyClock::now();
-    std::this_thread::sleep_until(measure_to_);
-    client_cpu = ProcessCpuSeconds(getpid()) - client_before;
-    if (server_pid > 0)
-      server_cpu = ProcessCpuSeconds(server_pid) - server_before;
-    const double cpu_window = Seconds(waited, SteadyClock::now());
+    const CpuUse cpu = MeasureCpu(measure_from_, measure_to_, server_pid);
 
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
@@ -127,11 +108,11 @@ class ClosedLoop {
     SetPercentiles(all, result);
     const auto window_end = std::min(measure_to_, finished_);
     result.seconds = std::max(0.0, Seconds(measure_from_, window_end));
-    // CPU shares are over the whole window; scale when the loop stopped early.
+    // CPU was sampled over the whole window; scale when the loop stopped early.
     const double share =
-        cpu_window > 0 ? std::min(1.0, result.seconds / cpu_window) : 1.0;
-    result.client_cpu_s = client_cpu * share;
-    result.server_cpu_s = server_cpu >= 0 ? server_cpu * share : -1;
+        cpu.seconds > 0 ? std::min(1.0, result.seconds / cpu.seconds) : 1.0;
+    result.client_cpu_s = cpu.client_s * share;
+    result.server_cpu_s = cpu.server_s >= 0 ? cpu.server_s * share : -1;
     if (result.error.empty() && result.calls == 0) {
       result.error = "no call completed inside the measurement window";
     }

@@ -1,10 +1,7 @@
 #include "tests/bench/event_stream.h"
 
-#include <unistd.h>
-
 #include <deque>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -159,13 +156,8 @@ class IngestStream final : public Reactor {
 PhaseResult RunStreamIngest(v1::EventService::Stub* stub,
                             const StreamOptions& options,
                             const BatchMaker& make_batch, pid_t server_pid) {
-  using std::chrono::duration_cast;
-  const auto start = SteadyClock::now();
-  const auto from =
-      start + duration_cast<SteadyClock::duration>(
-                  std::chrono::duration<double>(options.warmup_s));
-  const auto to = from + duration_cast<SteadyClock::duration>(
-                             std::chrono::duration<double>(options.duration_s));
+  const auto from = SteadyClock::now() + ToDuration(options.warmup_s);
+  const auto to = from + ToDuration(options.duration_s);
   std::vector<std::unique_ptr<IngestStream>> streams;
   for (int i = 0; i < std::max(1, options.streams); ++i) {
     streams.push_back(std::make_unique<IngestStream>(
@@ -173,14 +165,7 @@ PhaseResult RunStreamIngest(v1::EventService::Stub* stub,
   }
   for (auto& stream : streams) stream->Begin(stub);
 
-  std::this_thread::sleep_until(from);  // measurement, not synchronisation
-  const double client_before = ProcessCpuSeconds(getpid());
-  const double server_before =
-      server_pid > 0 ? ProcessCpuSeconds(server_pid) : -1;
-  std::this_thread::sleep_until(to);
-  const double client_cpu = ProcessCpuSeconds(getpid()) - client_before;
-  const double server_cpu =
-      server_pid > 0 ? ProcessCpuSeconds(server_pid) - server_before : -1;
+  const CpuUse cpu = MeasureCpu(from, to, server_pid);
 
   PhaseResult result;
   result.name = "persona StreamEvents x100";
@@ -188,8 +173,8 @@ PhaseResult RunStreamIngest(v1::EventService::Stub* stub,
   LatencySamples samples;
   for (auto& stream : streams) stream->Collect(samples, result);
   result.seconds = Seconds(from, to);
-  result.client_cpu_s = client_cpu;
-  result.server_cpu_s = server_cpu;
+  result.client_cpu_s = cpu.client_s;
+  result.server_cpu_s = cpu.server_s;
   SetPercentiles(samples, result);
   if (result.error.empty() && result.units == 0) {
     result.error = "no batch was acknowledged inside the measurement window";

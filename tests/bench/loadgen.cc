@@ -343,6 +343,37 @@ const PhaseResult* Find(const std::vector<PhaseResult>& results,
   return nullptr;
 }
 
+PhaseResult EchoPhase(const Settings& s) {
+  std::fprintf(stderr, "persona-loadgen: echo reference\n");
+  absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
+  if (!echo.ok()) return Failed("echo (empty call)", echo.status().ToString());
+  return RunEchoPhase(Connect((*echo)->address()), Loop(s, s.concurrency),
+                      absl::GetFlag(FLAGS_echo_payload));
+}
+
+// Prints the table, and the JSON when asked; false when the JSON file cannot
+// be written.
+bool Report(const RunInfo& info, const std::vector<PhaseResult>& results) {
+  const PhaseResult* rocksdb = Find(results, "rocksdb");
+  const std::vector<Ratio> ratios = {
+      MakeRatio("Recommend QPS / echo QPS", Find(results, "persona Recommend"),
+                Find(results, "echo"), 0.5),
+      MakeRatio("unary ingest / RocksDB loop",
+                Find(results, "persona TrackEvents"), rocksdb, 0.3),
+      MakeRatio("stream ingest / RocksDB loop",
+                Find(results, "persona StreamEvents"), rocksdb, 0.3)};
+  PrintTable(stdout, info, results, ratios);
+  const std::string json = absl::GetFlag(FLAGS_json);
+  if (json.empty()) return true;
+  std::FILE* out = json == "-" ? stdout : std::fopen(json.c_str(), "w");
+  if (out == nullptr) {
+    std::fprintf(stderr, "persona-loadgen: cannot write %s\n", json.c_str());
+    return false;
+  }
+  PrintJson(out, info, results, ratios);
+  return out == stdout || std::fclose(out) == 0;
+}
+
 int Main() {
   const Settings s = ReadFlags();
   if (std::string error = CheckSettings(s); !error.empty()) {
@@ -354,21 +385,12 @@ int Main() {
   info.load_before = LoadAverage();
   info.settings = absl::StrFormat(
       "%.1f s per phase after %.1f s warm-up; concurrency %d (echo, "
-      "Recommend), %d (unary ingest); "
-      "%d stream(s) x window %d; %d events per batch; %d customers + %d "
-      "sessions send events",
+      "Recommend), %d (unary ingest); %d stream(s) x window %d; %d events per "
+      "batch; %d customers + %d sessions send events",
       s.duration, s.warmup, s.concurrency, s.ingest_concurrency, s.streams,
       s.window, s.batch, s.customers, s.sessions);
   std::vector<PhaseResult> results;
-  if (s.phases.contains("echo")) {
-    std::fprintf(stderr, "persona-loadgen: echo reference\n");
-    absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
-    results.push_back(
-        echo.ok()
-            ? RunEchoPhase(Connect((*echo)->address()), Loop(s, s.concurrency),
-                           absl::GetFlag(FLAGS_echo_payload))
-            : Failed("echo (empty call)", echo.status().ToString()));
-  }
+  if (s.phases.contains("echo")) results.push_back(EchoPhase(s));
   ShopSource shop = ChooseShop(s);
   std::vector<PhaseResult> persona;
   RunPersona(s, shop, persona);
@@ -378,28 +400,9 @@ int Main() {
   results.insert(results.end(), persona.begin(), persona.end());
   info.shop = shop.description;
   info.load_after = LoadAverage();
-
-  const PhaseResult* rocksdb = Find(results, "rocksdb");
-  std::vector<Ratio> ratios = {
-      MakeRatio("Recommend QPS / echo QPS", Find(results, "persona Recommend"),
-                Find(results, "echo"), 0.5),
-      MakeRatio("unary ingest / RocksDB loop",
-                Find(results, "persona TrackEvents"), rocksdb, 0.3),
-      MakeRatio("stream ingest / RocksDB loop",
-                Find(results, "persona StreamEvents"), rocksdb, 0.3)};
-  PrintTable(stdout, info, results, ratios);
-  if (const std::string json = absl::GetFlag(FLAGS_json); !json.empty()) {
-    std::FILE* out = json == "-" ? stdout : std::fopen(json.c_str(), "w");
-    if (out == nullptr) {
-      std::fprintf(stderr, "persona-loadgen: cannot write %s\n", json.c_str());
-      return 1;
-    }
-    PrintJson(out, info, results, ratios);
-    if (out != stdout) std::fclose(out);
-  }
-  bool failed = false;
-  for (const auto& r : results) failed |= !r.ok();
-  return failed ? 1 : 0;
+  bool ok = Report(info, results);
+  for (const auto& r : results) ok &= r.ok();
+  return ok ? 0 : 1;
 }
 
 }  // namespace

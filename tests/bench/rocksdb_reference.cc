@@ -309,11 +309,6 @@ class BatchWriter {
   int64_t events_ = 0;
 };
 
-SteadyClock::duration ToDuration(double seconds) {
-  return std::chrono::duration_cast<SteadyClock::duration>(
-      std::chrono::duration<double>(seconds));
-}
-
 // Runs the write loop over the pool until the window ends.
 void WriteLoop(const RocksDbReferenceOptions& o,
                const std::vector<PreparedBatch>& pool, BatchWriter& writer,

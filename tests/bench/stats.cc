@@ -25,6 +25,25 @@ double LatencySamples::PercentileUs(double q) {
   return static_cast<double>(samples_[rank - 1]) / 1000.0;
 }
 
+SteadyClock::duration ToDuration(double seconds) {
+  return std::chrono::duration_cast<SteadyClock::duration>(
+      std::chrono::duration<double>(seconds));
+}
+
+CpuUse MeasureCpu(SteadyClock::time_point from, SteadyClock::time_point to,
+                  pid_t server_pid) {
+  std::this_thread::sleep_until(from);
+  const auto start = SteadyClock::now();
+  const double client = ProcessCpuSeconds(getpid());
+  const double server = server_pid > 0 ? ProcessCpuSeconds(server_pid) : -1;
+  std::this_thread::sleep_until(to);
+  CpuUse use;
+  use.client_s = ProcessCpuSeconds(getpid()) - client;
+  if (server >= 0) use.server_s = ProcessCpuSeconds(server_pid) - server;
+  use.seconds = Seconds(start, SteadyClock::now());
+  return use;
+}
+
 double ProcessCpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;

@@ -50,6 +50,21 @@ class LatencySamples {
 // threads), or -1 when /proc cannot be read.
 double ProcessCpuSeconds(pid_t pid);
 
+// Returns `seconds` as a steady-clock duration.
+SteadyClock::duration ToDuration(double seconds);
+
+// CPU seconds used by this process and by a server during a window.
+struct CpuUse {
+  double client_s = -1;
+  double server_s = -1;  // -1 without a server
+  double seconds = 0;    // the window actually sampled
+};
+// Sleeps until `from`, samples both processes, sleeps until `to` and samples
+// them again (the sleeps are the measurement, not synchronisation).
+// `server_pid` may be -1.
+CpuUse MeasureCpu(SteadyClock::time_point from, SteadyClock::time_point to,
+                  pid_t server_pid);
+
 // Returns the pid of a running child of this process whose command name is
 // `comm` (as in /proc/<pid>/comm, at most 15 characters), or -1.
 pid_t FindChild(const std::string& comm);

@@ -52,81 +52,107 @@ struct GzCloser {
   void operator()(gzFile f) const { gzclose(f); }
 };
 
+// Collects an Online Retail file's rows: how often each product appears,
+// and each customer's country, items and orders (purchases only).
+class RawShop {
+ public:
+  // Finds the columns; false when one is missing.
+  bool SetHeader(const std::vector<std::string>& header) {
+    invoice_ = Column(header, "InvoiceNo");
+    stock_ = Column(header, "StockCode");
+    customer_ = Column(header, "CustomerID");
+    country_ = Column(header, "Country");
+    needed_ = std::max({invoice_, stock_, customer_, country_});
+    return std::min({invoice_, stock_, customer_, country_}) >= 0;
+  }
+
+  // Counts one row; rows of non-products and short rows are ignored.
+  void Add(const std::vector<std::string>& f, bool strip_decimal) {
+    if (static_cast<int>(f.size()) <= needed_) return;
+    const std::string& stock = f[stock_];
+    if (stock.empty() || !std::isdigit(static_cast<unsigned char>(stock[0]))) {
+      return;
+    }
+    ++item_rows_[stock];
+    std::string id = f[customer_];
+    const std::string& invoice = f[invoice_];
+    if (id.empty() || invoice.empty() || invoice[0] == 'C') return;
+    if (strip_decimal && id.size() > 2 && id.ends_with(".0")) {
+      id.resize(id.size() - 2);
+    }
+    Customer& c = customers_[id];
+    c.country = f[country_];
+    c.items.insert(stock);
+    c.orders.insert(invoice);
+  }
+
+  // Returns the items by frequency and the customers sorted by id.
+  ShopData Build() const {
+    ShopData shop;
+    std::vector<std::pair<int64_t, std::string>> by_rows;
+    for (const auto& [id, rows] : item_rows_) by_rows.emplace_back(-rows, id);
+    std::sort(by_rows.begin(), by_rows.end());
+    absl::flat_hash_map<std::string, int> index;
+    for (const auto& [rows, id] : by_rows) {
+      index[id] = static_cast<int>(shop.items.size());
+      shop.items.push_back(id);
+    }
+    for (const auto& [id, raw] : customers_) {
+      ShopCustomer c{
+          id, raw.country, {}, {raw.orders.begin(), raw.orders.end()}};
+      for (const auto& item : raw.items) c.items_bought.push_back(index[item]);
+      std::sort(c.items_bought.begin(), c.items_bought.end());
+      std::sort(c.orders.begin(), c.orders.end());
+      shop.customers.push_back(std::move(c));
+    }
+    std::sort(shop.customers.begin(), shop.customers.end(),
+              [](const ShopCustomer& a, const ShopCustomer& b) {
+                return a.id < b.id;
+              });
+    return shop;
+  }
+
+ private:
+  struct Customer {
+    std::string country;
+    absl::flat_hash_set<std::string> items;
+    absl::flat_hash_set<std::string> orders;
+  };
+  int invoice_ = -1, stock_ = -1, customer_ = -1, country_ = -1, needed_ = 0;
+  absl::flat_hash_map<std::string, int64_t> item_rows_;
+  absl::flat_hash_map<std::string, Customer> customers_;
+};
+
 }  // namespace
 
 absl::StatusOr<ShopData> ReadOnlineRetail(const std::string& path,
                                           bool strip_decimal) {
   std::unique_ptr<gzFile_s, GzCloser> in(gzopen(path.c_str(), "rb"));
-  if (in == nullptr)
+  if (in == nullptr) {
     return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  gzbuffer(in.get(), 1 << 20);
-  std::vector<char> buffer(1 << 16);
-  if (gzgets(in.get(), buffer.data(), static_cast<int>(buffer.size())) ==
-      nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
   }
-  const std::vector<std::string> header = SplitCsv(buffer.data());
-  const int invoice_col = Column(header, "InvoiceNo"),
-            stock_col = Column(header, "StockCode");
-  const int customer_col = Column(header, "CustomerID"),
-            country_col = Column(header, "Country");
-  if (invoice_col < 0 || stock_col < 0 || customer_col < 0 || country_col < 0) {
+  gzbuffer(in.get(), 1 << 20);
+  std::vector<char> line(1 << 16);
+  const auto next = [&] {
+    return gzgets(in.get(), line.data(), static_cast<int>(line.size())) !=
+           nullptr;
+  };
+  if (!next())
+    return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  RawShop raw;
+  if (!raw.SetHeader(SplitCsv(line.data()))) {
     return absl::InvalidArgumentError(
         absl::StrCat(path,
                      ": expected the Online Retail columns InvoiceNo, "
                      "StockCode, CustomerID, Country"));
   }
-  const int needed =
-      std::max({invoice_col, stock_col, customer_col, country_col});
-  absl::flat_hash_map<std::string, int64_t> item_rows;
-  struct Raw {
-    std::string country;
-    absl::flat_hash_set<std::string> items;
-    absl::flat_hash_set<std::string> orders;
-  };
-  absl::flat_hash_map<std::string, Raw> customers;
-  while (gzgets(in.get(), buffer.data(), static_cast<int>(buffer.size())) !=
-         nullptr) {
-    const std::vector<std::string> f = SplitCsv(buffer.data());
-    if (static_cast<int>(f.size()) <= needed) continue;
-    const std::string& stock = f[stock_col];
-    if (stock.empty() || !std::isdigit(static_cast<unsigned char>(stock[0])))
-      continue;
-    ++item_rows[stock];
-    std::string customer = f[customer_col];
-    if (customer.empty() || f[invoice_col].empty() || f[invoice_col][0] == 'C')
-      continue;
-    if (strip_decimal && customer.size() > 2 && customer.ends_with(".0"))
-      customer.resize(customer.size() - 2);
-    Raw& raw = customers[customer];
-    raw.country = f[country_col];
-    raw.items.insert(stock);
-    raw.orders.insert(f[invoice_col]);
-  }
+  while (next()) raw.Add(SplitCsv(line.data()), strip_decimal);
   int error = 0;
   gzerror(in.get(), &error);
   if (error != Z_OK && error != Z_STREAM_END) {
     return absl::DataLossError(absl::StrCat(path, ": cannot decompress"));
   }
-  ShopData shop;
-  std::vector<std::pair<int64_t, std::string>> by_rows;
-  for (auto& [id, rows] : item_rows) by_rows.emplace_back(-rows, id);
-  std::sort(by_rows.begin(), by_rows.end());
-  absl::flat_hash_map<std::string, int> index;
-  for (auto& [rows, id] : by_rows) {
-    index[id] = static_cast<int>(shop.items.size());
-    shop.items.push_back(id);
-  }
-  for (auto& [id, raw] : customers) {
-    ShopCustomer c{id, raw.country, {}, {raw.orders.begin(), raw.orders.end()}};
-    for (const auto& item : raw.items) c.items_bought.push_back(index[item]);
-    std::sort(c.items_bought.begin(), c.items_bought.end());
-    std::sort(c.orders.begin(), c.orders.end());
-    shop.customers.push_back(std::move(c));
-  }
-  std::sort(
-      shop.customers.begin(), shop.customers.end(),
-      [](const ShopCustomer& a, const ShopCustomer& b) { return a.id < b.id; });
+  ShopData shop = raw.Build();
   if (shop.items.empty() || shop.customers.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " holds no items or no customers"));
