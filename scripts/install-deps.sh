@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libeigen3-dev librocksdb-dev libabsl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libhnswlib-dev
 )
 
 missing=()

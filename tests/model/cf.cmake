@@ -16,3 +16,6 @@ persona_test(model_cf_eval_test
   LIBS persona_model)
 # The MovieLens test reads ../shared/data/ml-100k beside the source tree when present.
 target_compile_definitions(model_cf_eval_test PRIVATE PERSONA_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+persona_test(model_cf_ann_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/ann_test.cc
+  LIBS persona_model)
