@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/impl/service_type.h"
 #include "server/api.h"
 
 namespace persona::server {

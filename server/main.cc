@@ -150,13 +150,17 @@ int Run() {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   std::fprintf(stderr, "persona-server: signal %d; draining\n", signal);
+  const int64_t drain_start = clock->NowMs();
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  const int64_t flush_start = clock->NowMs();
   if (absl::Status s = (*db)->Flush(); !s.ok()) {
     std::fprintf(stderr, "persona-server: flush failed: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "persona-server: stopped\n");
+  std::fprintf(stderr, "persona-server: stopped (drained in %lld ms, flushed in %lld ms)\n",
+               static_cast<long long>(flush_start - drain_start),
+               static_cast<long long>(clock->NowMs() - flush_start));
   return 0;
 }
 

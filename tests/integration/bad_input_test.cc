@@ -42,7 +42,12 @@ class BadInputTest : public ::testing::Test {
     req.set_customer_id("fixture");
     v1::Profile profile;
     EXPECT_TRUE(client_->customers->GetProfile(Ctx().get(), req, &profile).ok());
-    profile.mutable_stats()->clear_recency_days();  // moves with the clock
+    // Decayed figures move with the clock; the stored data does not.
+    profile.mutable_stats()->clear_recency_days();
+    for (auto& a : *profile.mutable_stats()->mutable_category_affinities()) {
+      a.clear_score();
+      a.clear_share();
+    }
     out += profile.SerializeAsString();
     v1::GetItemsRequest get;
     get.add_ids("fixture-item");

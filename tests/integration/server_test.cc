@@ -65,7 +65,8 @@ class ServerTest : public ::testing::Test {
 
 TEST_F(ServerTest, HealthCheckServes) {
   grpc::GenericStub stub(server_->channel());
-  grpc::ByteBuffer request;  // an empty HealthCheckRequest: the whole server
+  grpc::Slice empty{std::string()};
+  grpc::ByteBuffer request(&empty, 1);  // an empty HealthCheckRequest: the whole server
   grpc::ByteBuffer response;
   grpc::ClientContext ctx;
   std::mutex mu;
@@ -112,8 +113,9 @@ TEST_F(ServerTest, TrackThenRecommendChangesTheNextCall) {
   // The newcomer buys i3: their very next call no longer offers it.
   Track({MakeEvent("newcomer", v1::PURCHASE, {"i3"})});
   auto after = Recommend(req);
-  EXPECT_EQ(Ids(after).size(), 3u);
-  EXPECT_EQ(std::count(Ids(after).begin(), Ids(after).end(), "i3"), 0);
+  const auto after_ids = Ids(after);
+  EXPECT_EQ(after_ids.size(), 3u);
+  EXPECT_EQ(std::count(after_ids.begin(), after_ids.end(), "i3"), 0);
   EXPECT_TRUE(after.personalized());
 }
 
@@ -127,7 +129,8 @@ TEST_F(ServerTest, FiltersContextAndExclusionsAreHonoured) {
   req.mutable_filter()->set_max_price(12.0);
   auto resp = Recommend(req);
   // Home items priced <= 12: i0..i7 (5..12), minus context i1 and excluded i2.
-  std::set<std::string> got(Ids(resp).begin(), Ids(resp).end());
+  const auto ids = Ids(resp);
+  std::set<std::string> got(ids.begin(), ids.end());
   EXPECT_EQ(got, (std::set<std::string>{"i0", "i3", "i4", "i5", "i6", "i7"}));
   EXPECT_EQ(resp.items_size(), 6);
 }
