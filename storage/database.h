@@ -164,6 +164,33 @@ class EventLog {
   // on error nothing was written. `received_time_ms` must be set by the caller.
   virtual absl::StatusOr<AppendResult> Append(std::string_view shop,
                                               const std::vector<rec::EventRecord>& events) = 0;
+  // Calls `fn(subject, event)` for every stored event of the shop, grouped by
+  // subject and oldest first within a subject; stops early when `fn` returns
+  // false. Reads a consistent snapshot, so concurrent appends are not seen.
+  // For training: a full scan, not a hot path.
+  virtual absl::Status ScanEvents(
+      std::string_view shop,
+      const std::function<bool(const Subject&, const rec::EventRecord&)>& fn) = 0;
+};
+
+// Keeps each shop's trained models as opaque, versioned byte strings; the
+// newest kModelsKept versions of a shop are kept so that the server can fall
+// back to an older one when the newest does not load.
+class ModelStore {
+ public:
+  static constexpr int kModelsKept = 3;
+
+  virtual ~ModelStore() = default;
+  // Stores a model under `version` (1..128 bytes; versions must sort by age,
+  // e.g. a UTC timestamp) and deletes versions beyond the newest kModelsKept,
+  // in one atomic write.
+  virtual absl::Status PutModel(std::string_view shop, std::string_view version,
+                                std::string_view bytes) = 0;
+  // Calls `fn(version, bytes)` for the shop's stored models, newest first,
+  // until it returns false.
+  virtual absl::Status ScanModels(
+      std::string_view shop,
+      const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
 };
 
 // One shop's counters.
@@ -187,6 +214,7 @@ class Database {
   virtual CatalogStore& catalog() = 0;
   virtual ProfileStore& profiles() = 0;
   virtual EventLog& events() = 0;
+  virtual ModelStore& models() = 0;
 
   // Lists shops holding any data, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListShops() = 0;

@@ -25,6 +25,7 @@ inline constexpr char kItem = 'I';       // items: an item; aggregates: its stat
 inline constexpr char kCategory = 'K';   // items: a category policy
 inline constexpr char kEventId = 'E';    // idempotency: an event id
 inline constexpr char kShopRecord = 's'; // metadata: "<shop>\0shop"
+inline constexpr char kModel = 'M';      // models: a trained model by version
 
 // The metadata key of the SchemaRecord (no shop prefix).
 inline constexpr std::string_view kSchemaKey = "schema";

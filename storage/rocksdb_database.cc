@@ -110,7 +110,8 @@ class RocksDbDatabase : public Database {
         cache_(std::move(cache)),
         catalog_(internal::NewRocksDbCatalogStore(ctx_.get())),
         profiles_(internal::NewRocksDbProfileStore(ctx_.get())),
-        events_(internal::NewRocksDbEventLog(ctx_.get())) {}
+        events_(internal::NewRocksDbEventLog(ctx_.get())),
+        models_(internal::NewRocksDbModelStore(ctx_.get())) {}
 
   ~RocksDbDatabase() override {
     for (auto* h : handles_) ctx_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -121,6 +122,7 @@ class RocksDbDatabase : public Database {
   CatalogStore& catalog() override { return *catalog_; }
   ProfileStore& profiles() override { return *profiles_; }
   EventLog& events() override { return *events_; }
+  ModelStore& models() override { return *models_; }
 
   absl::StatusOr<std::vector<std::string>> ListShops() override;
   absl::StatusOr<ShopCounters> GetShopCounters(std::string_view shop) override;
@@ -138,6 +140,7 @@ class RocksDbDatabase : public Database {
   std::unique_ptr<CatalogStore> catalog_;
   std::unique_ptr<ProfileStore> profiles_;
   std::unique_ptr<EventLog> events_;
+  std::unique_ptr<ModelStore> models_;
 };
 
 absl::Status RocksDbDatabase::CheckSchema() {

@@ -51,6 +51,29 @@ class RocksDbEventLog : public EventLog {
     return std::move(call).Commit();
   }
 
+  absl::Status ScanEvents(
+      std::string_view shop,
+      const std::function<bool(const Subject&, const rec::EventRecord&)>& fn) override {
+    RETURN_IF_ERROR(CheckShop(shop));
+    Subject subject;
+    rec::EventRecord event;
+    absl::Status error;
+    RETURN_IF_ERROR(ScanPrefix(ctx_, kEvents, keys::ShopPrefix(shop),
+                               [&](std::string_view key, std::string_view value) {
+      keys::ParsedEventKey parsed;
+      if (!keys::ParseEventKey(key, &parsed) ||
+          !event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        error = Unparsable("event", key);
+        return false;
+      }
+      subject.kind = parsed.kind == keys::kCustomer ? Subject::Kind::kCustomer
+                                                    : Subject::Kind::kSession;
+      if (subject.id != parsed.id) subject.id.assign(parsed.id);
+      return fn(subject, event);
+    }));
+    return error;
+  }
+
  private:
   // Reads every item's statistics of the shop into its state, once.
   absl::Status LoadItemStats(std::string_view shop, ShopState& state)

@@ -183,6 +183,7 @@ inline void MarkShopPersisted(ShopState& shop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sho
 std::unique_ptr<CatalogStore> NewRocksDbCatalogStore(Context* ctx);
 std::unique_ptr<ProfileStore> NewRocksDbProfileStore(Context* ctx);
 std::unique_ptr<EventLog> NewRocksDbEventLog(Context* ctx);
+std::unique_ptr<ModelStore> NewRocksDbModelStore(Context* ctx);
 
 }  // namespace persona::storage::internal
 

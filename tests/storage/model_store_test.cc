@@ -1,0 +1,91 @@
+// ModelStore and EventLog::ScanEvents through the public interface.
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "gtest/gtest.h"
+#include "storage/database.h"
+#include "tests/storage/test_util.h"
+
+namespace persona::storage {
+namespace {
+
+using testing_util::MakeEvent;
+using testing_util::ScopedTempDir;
+
+class ModelStoreTest : public ::testing::Test {
+ protected:
+  void Open() {
+    DatabaseOptions options;
+    options.path = dir_.path() + "/db";
+    options.clock = &clock_;
+    auto db = Database::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+  }
+  void SetUp() override { Open(); }
+
+  std::vector<std::pair<std::string, std::string>> Models(const std::string& shop) {
+    std::vector<std::pair<std::string, std::string>> out;
+    EXPECT_TRUE(db_->models()
+                    .ScanModels(shop,
+                                [&](std::string_view v, std::string_view b) {
+                                  out.emplace_back(std::string(v), std::string(b));
+                                  return true;
+                                })
+                    .ok());
+    return out;
+  }
+
+  ScopedTempDir dir_;
+  FakeClock clock_{1'700'000'000'000};
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(ModelStoreTest, KeepsTheNewestVersionsNewestFirstAcrossReopen) {
+  for (const char* v : {"v1", "v2", "v3", "v4"}) {
+    ASSERT_TRUE(db_->models().PutModel("s", v, std::string("bytes of ") + v).ok());
+  }
+  ASSERT_TRUE(db_->models().PutModel("other", "v9", "x").ok());
+  auto models = Models("s");
+  ASSERT_EQ(models.size(), static_cast<size_t>(ModelStore::kModelsKept));
+  EXPECT_EQ(models[0].first, "v4");
+  EXPECT_EQ(models[0].second, "bytes of v4");
+  EXPECT_EQ(models[2].first, "v2");
+  db_.reset();
+  Open();
+  EXPECT_EQ(Models("s").size(), 3u);
+  EXPECT_EQ(Models("other").size(), 1u);
+  EXPECT_TRUE(Models("nobody").empty());
+  // Re-storing a version replaces it and deletes nothing else.
+  ASSERT_TRUE(db_->models().PutModel("s", "v4", "again").ok());
+  models = Models("s");
+  ASSERT_EQ(models.size(), 3u);
+  EXPECT_EQ(models[0].second, "again");
+  EXPECT_FALSE(db_->models().PutModel("s", "", "x").ok());
+  EXPECT_FALSE(db_->models().PutModel("Bad Shop", "v", "x").ok());
+}
+
+TEST_F(ModelStoreTest, ScanEventsVisitsEverySubjectOldestFirst) {
+  std::vector<rec::EventRecord> events = {
+      MakeEvent("e1", "alice", "", testing_util::kView, {{"lamp", 1, 1.0}}, 1000),
+      MakeEvent("e2", "", "s-9", testing_util::kView, {{"mug", 1, 1.0}}, 1001),
+      MakeEvent("e3", "alice", "", testing_util::kPurchase, {{"lamp", 1, 1.0}}, 1002),
+  };
+  for (auto& e : events) e.set_received_time_ms(1003);
+  ASSERT_TRUE(db_->events().Append("s", events).ok());
+  ASSERT_TRUE(db_->events().Append("t", {events[0]}).ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(db_->events()
+                  .ScanEvents("s",
+                              [&](const Subject& subject, const rec::EventRecord& e) {
+                                seen.push_back((subject.kind == Subject::Kind::kCustomer ? "C:" : "S:") +
+                                               subject.id + ":" + e.event_id());
+                                return true;
+                              })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"C:alice:e1", "C:alice:e3", "S:s-9:e2"}));
+}
+
+}  // namespace
+}  // namespace persona::storage
