@@ -1,6 +1,11 @@
-// ALS training on MovieLens-100K (64 factors, CG, 1 and 2 threads; reads
-// ../shared/data/ml-100k beside the source tree, skipped when absent) and
-// fold-in of one user with 10, 100 and 1000 interactions.
+// ALS training at 64 factors on 1 and 2 threads: MovieLens-100K and Online
+// Retail (read from ../shared/data beside the source tree, skipped when
+// absent) and a synthetic power-law shop of PERSONA_SHOP_USERS customers
+// (default 1,000,000) x PERSONA_SHOP_ITEMS items (default 100,000), ~20
+// events each. The shop runs use the serving trainer's path (BM25 fitted and
+// applied, tuned options); CPU time is the whole process's (all threads).
+// Also fold-in of one user with 10, 100 and 1000 interactions.
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <vector>
@@ -9,6 +14,8 @@
 #include "model/als.h"
 #include "model/eval/datasets.h"
 #include "model/fold_in.h"
+#include "model/serving_model.h"
+#include "tests/model/power_law_data.h"
 
 namespace persona::model {
 namespace {
@@ -42,6 +49,57 @@ void BM_TrainMovieLens(benchmark::State& state) {
       o.iterations, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+const InteractionMatrix* OnlineRetail() {
+  static const InteractionMatrix* m = []() -> const InteractionMatrix* {
+    const std::string path =
+        std::string(PERSONA_SOURCE_DIR) + "/../shared/data/online-retail/OnlineRetail.csv.gz";
+    if (!std::filesystem::exists(path)) return nullptr;
+    absl::StatusOr<eval::Dataset> d = eval::LoadOnlineRetail(path);
+    if (!d.ok()) return nullptr;
+    auto built = InteractionMatrix::Build(d->num_users(), d->num_items(), d->events);
+    return built.ok() ? new InteractionMatrix(*std::move(built)) : nullptr;
+  }();
+  return m;
+}
+
+const InteractionMatrix& SyntheticShop() {
+  static const InteractionMatrix* m = [] {
+    testing::PowerLawOptions p;
+    const char* users = std::getenv("PERSONA_SHOP_USERS");
+    const char* items = std::getenv("PERSONA_SHOP_ITEMS");
+    p.users = users != nullptr ? std::atoi(users) : 1'000'000;
+    p.items = items != nullptr ? std::atoi(items) : 100'000;
+    p.topics = 200;
+    p.mean_interactions = 20;
+    return new InteractionMatrix(
+        *InteractionMatrix::Build(p.users, p.items, testing::MakePowerLawData(p)));
+  }();
+  return *m;
+}
+
+// 15 iterations (tuned defaults, BM25) on `m`; range(0) = threads.
+void TrainShop(benchmark::State& state, const InteractionMatrix& m) {
+  AlsOptions o = TunedAlsOptions();
+  o.threads = static_cast<int>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(TrainWeightedAls(m, o, /*bm25=*/true));
+  state.counters["users"] = m.rows();
+  state.counters["items"] = m.cols();
+  state.counters["events"] = static_cast<double>(m.nnz());
+  state.counters["s_per_iteration"] = benchmark::Counter(
+      o.iterations, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_TrainOnlineRetail(benchmark::State& state) {
+  const InteractionMatrix* m = OnlineRetail();
+  if (m == nullptr) {
+    state.SkipWithError("online retail data not found");
+    return;
+  }
+  TrainShop(state, *m);
+}
+
+void BM_TrainSyntheticShop(benchmark::State& state) { TrainShop(state, SyntheticShop()); }
+
 void BM_FoldIn(benchmark::State& state) {
   const int32_t num_items = 100'000;
   const int dim = 64;
@@ -65,6 +123,19 @@ BENCHMARK(BM_TrainMovieLens)
     ->Args({15, 2, 0})
     ->Args({1, 1, 0})
     ->Args({15, 1, 1})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrainOnlineRetail)
+    ->Arg(1)
+    ->Arg(2)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TrainSyntheticShop)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldIn)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 

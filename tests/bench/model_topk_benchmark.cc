@@ -1,11 +1,20 @@
 // Top-10 over float32 row-major item factors (64 dims): one user at a time
 // (fused GEMV + select) and blocks of users (matrix-matrix), beside the
-// memory-bandwidth bound measured by a streaming sum over the same matrix.
+// memory-bandwidth bound measured by a streaming sum over the same matrix,
+// and (when built with Debian's libfaiss-dev) Faiss's exhaustive IndexFlatIP
+// on one thread, with the same mask as an IDSelectorBitmap.
 #include <random>
 #include <vector>
 
 #include "benchmark/benchmark.h"
 #include "model/topk.h"
+
+#ifdef PERSONA_HAVE_FAISS
+#include <omp.h>
+
+#include "faiss/IndexFlat.h"
+#include "faiss/impl/IDSelector.h"
+#endif
 
 namespace persona::model {
 namespace {
@@ -74,6 +83,43 @@ void BM_TopKUserBlock(benchmark::State& state) {
   state.counters["s_per_user"] = benchmark::Counter(
       users, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
+
+#ifdef PERSONA_HAVE_FAISS
+// Faiss's flat inner-product index, one query at a time on one thread.
+void BM_FaissFlatIP(benchmark::State& state) {
+  omp_set_num_threads(1);
+  const std::vector<float>& items = Items(state.range(0));
+  const std::vector<float> q = Queries(1);
+  faiss::IndexFlatIP index(kDim);
+  index.add(state.range(0), items.data());  // Faiss keeps its own copy
+  ItemMask allowed(static_cast<int32_t>(state.range(0)), true);
+  for (int i = 0; i < allowed.size(); i += 7) allowed.Reset(i);
+  // ItemMask's 64-bit words are little-endian: the same bits as Faiss's bytes.
+  faiss::IDSelectorBitmap selector(allowed.words().size() * 8,
+                                   reinterpret_cast<const uint8_t*>(allowed.words().data()));
+  faiss::SearchParameters params;
+  params.sel = &selector;
+  float distances[10];
+  faiss::Index::idx_t labels[10];
+  try {
+    for (auto _ : state) {
+      index.search(1, q.data(), 10, distances, labels, &params);
+      benchmark::DoNotOptimize(labels);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  // Same answer as ours?
+  const FactorView view{items.data(), static_cast<int32_t>(state.range(0)), kDim};
+  const std::vector<ScoredIndex> ours = TopKDot(view, q.data(), 10, &allowed);
+  int agree = 0;
+  for (int r = 0; r < 10; ++r) agree += labels[r] == ours[r].item;
+  state.counters["same_top10"] = agree;
+  state.SetBytesProcessed(state.iterations() * items.size() * sizeof(float));
+}
+BENCHMARK(BM_FaissFlatIP)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
+#endif
 
 BENCHMARK(BM_StreamingSum)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TopKOneUser)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
