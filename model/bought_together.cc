@@ -12,8 +12,11 @@ constexpr size_t kMaxHistoryAnchors = 5;
 }  // namespace
 
 std::shared_ptr<const BoughtTogetherRecommender> BoughtTogetherRecommender::Create(
-    std::shared_ptr<const CatalogIndex> catalog, const std::vector<NeighborList>& lists) {
+    std::shared_ptr<const CatalogIndex> catalog, const std::vector<NeighborList>& lists,
+    std::string name, Reason reason) {
   std::shared_ptr<BoughtTogetherRecommender> r(new BoughtTogetherRecommender());
+  r->name_ = std::move(name);
+  r->reason_ = reason;
   const int32_t n = catalog->size();
   std::vector<std::vector<ScoredIndex>> by_item(n);
   for (const NeighborList& list : lists) {
@@ -75,7 +78,7 @@ std::vector<ScoredItem> BoughtTogetherRecommender::Recommend(const RecommendCont
   }
   out.reserve(acc.size());
   for (const auto& [item, x] : acc) {
-    out.push_back({.item = item, .score = x.score, .reason = Reason::kBoughtTogether,
+    out.push_back({.item = item, .score = x.score, .reason = reason_,
                    .anchor = x.anchor});
   }
   std::sort(out.begin(), out.end(), [](const ScoredItem& a, const ScoredItem& b) {

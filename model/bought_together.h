@@ -28,13 +28,17 @@ struct NeighborList {
 class BoughtTogetherRecommender : public Recommender {
  public:
   // Aligns `lists` with `catalog`; ids no longer in the catalog are dropped.
+  // `name` and `reason` describe the co-occurrence: purchases in one order
+  // (the default) or, e.g., "viewed_together" / kSimilarToViewed for views
+  // in one session.
   static std::shared_ptr<const BoughtTogetherRecommender> Create(
-      std::shared_ptr<const CatalogIndex> catalog, const std::vector<NeighborList>& lists);
+      std::shared_ptr<const CatalogIndex> catalog, const std::vector<NeighborList>& lists,
+      std::string name = "bought_together", Reason reason = Reason::kBoughtTogether);
 
   // Anchors: the context items, else the 5 latest positive history items.
   // Returns nothing without anchors or neighbours.
   std::vector<ScoredItem> Recommend(const RecommendContext& ctx) const override;
-  std::string_view name() const override { return "bought_together"; }
+  std::string_view name() const override { return name_; }
 
   // Items with at least one neighbour.
   int32_t items_with_neighbors() const;
@@ -43,6 +47,8 @@ class BoughtTogetherRecommender : public Recommender {
   BoughtTogetherRecommender() = default;
 
   std::shared_ptr<const CatalogIndex> catalog_;
+  std::string name_;
+  Reason reason_ = Reason::kBoughtTogether;
   // Item i's neighbours are neighbors_[offsets_[i] .. offsets_[i+1]).
   std::vector<int64_t> offsets_;
   std::vector<ScoredIndex> neighbors_;

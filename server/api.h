@@ -17,6 +17,7 @@
 #include "persona/v1/events.pb.h"
 #include "persona/v1/recommend.pb.h"
 #include "server/shop_registry.h"
+#include "server/trainer.h"
 #include "server/validation.h"
 #include "storage/database.h"
 
@@ -26,9 +27,9 @@ namespace v1 = ::persona::v1;
 
 class PersonaApi {
  public:
-  // `db`, `shops` and `clock` are not owned and must outlive the API.
+  // `db`, `shops`, `trainer` and `clock` are not owned and must outlive the API.
   PersonaApi(const persona::config::v1::Config& config, storage::Database* db,
-             ShopRegistry* shops, const Clock* clock);
+             ShopRegistry* shops, Trainer* trainer, const Clock* clock);
 
   // Catalog.
   absl::Status UpsertItems(const v1::UpsertItemsRequest& request, v1::UpsertItemsResponse* response);
@@ -52,20 +53,33 @@ class PersonaApi {
   // Admin.
   absl::Status GetStats(const v1::GetStatsRequest& request, v1::ShopStats* response);
   absl::Status ListShops(const v1::ListShopsRequest& request, v1::ListShopsResponse* response);
+  // Trains the shop's model on the calling thread (tests and the in-process
+  // path; the gRPC service queues it on the training worker instead).
+  absl::Status TrainModel(const v1::TrainModelRequest& request, v1::ModelInfo* response);
+  absl::Status GetModelInfo(const v1::GetModelInfoRequest& request, v1::ModelInfo* response);
+  // Fills `response` for a model just trained for `shop`.
+  absl::Status DescribeModel(const std::string& shop, const ServingModel& model,
+                             v1::ModelInfo* response);
+
+  // Returns the shop name to use for `requested` (the default when empty), or
+  // INVALID_ARGUMENT naming the "shop" field.
+  absl::StatusOr<std::string> ResolveShop(const std::string& requested) const;
 
   const persona::config::v1::Config& config() const { return config_; }
 
  private:
-  // Returns the shop name to use for `requested` (the default when empty), or
-  // INVALID_ARGUMENT naming the "shop" field.
-  absl::StatusOr<std::string> ResolveShop(const std::string& requested) const;
   ValidationLimits Limits() const;
+  // Returns the subject's recent interactions with catalog items, oldest first.
+  absl::StatusOr<std::vector<model::Interaction>> History(const std::string& shop,
+                                                          const storage::Subject& subject,
+                                                          const model::CatalogIndex& catalog);
   absl::Status FillProfile(const std::string& shop, const storage::Subject& subject,
                            int recent_events, v1::Profile* profile);
 
   const persona::config::v1::Config config_;
   storage::Database* const db_;
   ShopRegistry* const shops_;
+  Trainer* const trainer_;
   const Clock* const clock_;
 };
 

@@ -8,8 +8,8 @@
 namespace persona::server {
 
 PersonaApi::PersonaApi(const persona::config::v1::Config& config, storage::Database* db,
-                       ShopRegistry* shops, const Clock* clock)
-    : config_(config), db_(db), shops_(shops), clock_(clock) {}
+                       ShopRegistry* shops, Trainer* trainer, const Clock* clock)
+    : config_(config), db_(db), shops_(shops), trainer_(trainer), clock_(clock) {}
 
 absl::StatusOr<std::string> PersonaApi::ResolveShop(const std::string& requested) const {
   if (requested.empty()) return config_.server().default_shop();
@@ -139,7 +139,9 @@ absl::Status PersonaApi::GetStats(const v1::GetStatsRequest& request, v1::ShopSt
   response->set_events_stored(counters.events_stored);
   response->set_duplicates_total(counters.record.duplicates_total());
   response->set_last_event_time_ms(counters.record.last_event_time_ms());
-  response->set_model_version(absl::StrCat("popularity-", snapshot->generation));
+  response->set_model_version(snapshot->model != nullptr
+                                  ? snapshot->model->version
+                                  : absl::StrCat("popularity-g", snapshot->generation));
   const auto& order = snapshot->popularity->popular_order();
   for (size_t i = 0; i < order.size() && i < 10; ++i) {
     const auto& item = *snapshot->items[order[i]];
@@ -150,6 +152,55 @@ absl::Status PersonaApi::GetStats(const v1::GetStatsRequest& request, v1::ShopSt
     top->set_purchases(stats.purchases());
     top->set_score(stats.popularity().log2());
   }
+  return absl::OkStatus();
+}
+
+namespace {
+
+void FillModelInfo(const std::string& shop, const ServingModel& model, const ShopSnapshot* snap,
+                   v1::ModelInfo* info) {
+  info->set_shop(shop);
+  info->set_version(model.version);
+  info->set_trained_time_ms(model.trained_time_ms);
+  info->set_training_seconds(model.training_seconds);
+  info->set_users(model.users);
+  info->set_items(static_cast<int64_t>(model.als.item_ids.size()));
+  info->set_interactions(model.interactions);
+  info->set_factors(model.als.options.factors);
+  info->set_regularization(model.als.options.regularization);
+  info->set_alpha(model.als.options.alpha);
+  info->set_iterations(model.als.options.iterations);
+  if (snap != nullptr && snap->als != nullptr && snap->model.get() == &model) {
+    info->set_trained_items(snap->als->trained_items());
+    info->set_imputed_items(snap->als->imputed_items());
+  }
+}
+
+}  // namespace
+
+absl::Status PersonaApi::TrainModel(const v1::TrainModelRequest& request, v1::ModelInfo* response) {
+  ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
+  ASSIGN_OR_RETURN(std::shared_ptr<const ServingModel> model, trainer_->Train(shop));
+  return DescribeModel(shop, *model, response);
+}
+
+absl::Status PersonaApi::DescribeModel(const std::string& shop, const ServingModel& model,
+                                       v1::ModelInfo* response) {
+  ASSIGN_OR_RETURN(Shop * state, shops_->Get(shop));
+  const auto snap = state->Snapshot();
+  FillModelInfo(shop, model, snap.get(), response);
+  return absl::OkStatus();
+}
+
+absl::Status PersonaApi::GetModelInfo(const v1::GetModelInfoRequest& request,
+                                      v1::ModelInfo* response) {
+  ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
+  ASSIGN_OR_RETURN(Shop * state, shops_->Get(shop));
+  const auto snap = state->Snapshot();
+  if (snap->model == nullptr) {
+    return absl::NotFoundError(absl::StrCat("shop '", shop, "' has no trained model yet"));
+  }
+  FillModelInfo(shop, *snap->model, snap.get(), response);
   return absl::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include "common/decay.h"
 #include "common/status_macros.h"
 #include "server/api.h"
+#include "server/trainer.h"
 
 namespace persona::server {
 namespace {
@@ -14,6 +15,8 @@ namespace {
 constexpr int kDefaultCount = 10;
 // Affinity categories used to personalise popularity, strongest first.
 constexpr size_t kMaxAffinityCategories = 3;
+// Recent events folded into a visitor's vector.
+constexpr int kHistoryEvents = 50;
 
 std::string NewRecommendationId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -49,14 +52,19 @@ std::string ReasonText(const model::ScoredItem& s, const ShopSnapshot& snap,
       return s.category >= 0 ? absl::StrCat("Popular in ", std::string(LeafName(catalog.CategoryName(s.category))))
                              : "Popular in this category";
     case model::Reason::kTrending: return "Trending now";
-    case model::Reason::kPersonalized: return "Picked for you";
+    case model::Reason::kPersonalized:
+      return s.anchor >= 0 ? absl::StrCat("Based on your interest in ", snap.items[s.anchor]->title())
+                           : "Picked for you";
     case model::Reason::kBoughtTogether:
       return s.anchor >= 0 ? absl::StrCat("Often bought with ", snap.items[s.anchor]->title())
                            : "Often bought together";
     case model::Reason::kSimilarToViewed:
-      return s.anchor >= 0 ? absl::StrCat("Because you viewed ", snap.items[s.anchor]->title())
+      return s.anchor >= 0 ? absl::StrCat("Similar to ", snap.items[s.anchor]->title())
                            : "Similar to what you viewed";
-    case model::Reason::kNewArrival: return "New arrival";
+    case model::Reason::kNewArrival:
+      return s.category >= 0
+                 ? absl::StrCat("New in ", std::string(LeafName(catalog.CategoryName(s.category))))
+                 : "New arrival";
   }
   return "";
 }
@@ -78,7 +86,48 @@ struct Visitor {
   bool consent = true;
 };
 
+// The recommenders a placement blends, best first; popularity always closes
+// the list so that `count` items come back whenever the catalog allows.
+std::vector<const model::Recommender*> Strategy(const std::string& placement,
+                                                const ShopSnapshot& snap) {
+  std::vector<const model::Recommender*> out;
+  auto add = [&](const auto& recommender) {
+    if (recommender != nullptr) out.push_back(recommender.get());
+  };
+  if (placement == "trending") {
+    add(snap.trending);
+  } else if (placement == "cart" || placement == "checkout" || placement == "post-purchase") {
+    add(snap.bought_together);
+    add(snap.als);
+  } else if (placement == "product") {
+    add(snap.viewed_together);
+    add(snap.bought_together);
+    add(snap.als);
+  } else {
+    add(snap.als);
+  }
+  add(snap.popular);
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<model::Interaction>> PersonaApi::History(
+    const std::string& shop, const storage::Subject& subject,
+    const model::CatalogIndex& catalog) {
+  ASSIGN_OR_RETURN(auto events, db_->profiles().RecentEvents(shop, subject, kHistoryEvents));
+  std::vector<model::Interaction> history;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {  // oldest first
+    const float strength = InteractionStrength(*it);
+    if (strength == 0) continue;
+    for (const auto& item : it->items()) {
+      if (int32_t i = catalog.Find(item.item_id()); i >= 0) {
+        history.push_back({i, strength, it->timestamp_ms()});
+      }
+    }
+  }
+  return history;
+}
 
 absl::Status PersonaApi::Recommend(const v1::RecommendRequest& request,
                                    v1::RecommendResponse* response) {
@@ -163,34 +212,46 @@ absl::Status PersonaApi::Recommend(const v1::RecommendRequest& request,
   for (const auto& id : request.context_item_ids()) {
     if (int32_t i = catalog.Find(id); i >= 0) context.push_back(i);
   }
+  std::vector<model::Interaction> history;
+  if (visitor.aggregates && subject && (snap->als || snap->bought_together)) {
+    ASSIGN_OR_RETURN(history, History(shop, *subject, catalog));
+  }
   model::RecommendContext ctx{.now_ms = now, .count = count, .allowed = &allowed,
-                              .context_items = context, .country = country_id,
-                              .preferred_categories = preferred, .personalized = personalized};
-  const model::Recommender& primary =
-      request.placement() == "trending" ? *snap->trending : *snap->popular;
-  std::vector<model::ScoredItem> items = primary.Recommend(ctx);
-  const size_t from_primary = items.size();
-  if (items.size() < static_cast<size_t>(count)) {
-    // The primary strategy ran short: fill from plain popularity.
-    for (const auto& s : items) allowed.Reset(s.item);
-    model::RecommendContext fallback{.now_ms = now, .count = count - static_cast<int>(items.size()),
-                                     .allowed = &allowed};
-    for (auto& s : snap->popular->Recommend(fallback)) items.push_back(s);
+                              .context_items = context, .history = history,
+                              .country = country_id, .preferred_categories = preferred,
+                              .personalized = personalized};
+  // The placement's strategy first; later recommenders fill what it leaves.
+  struct Picked {
+    model::ScoredItem item;
+    const model::Recommender* source;
+  };
+  std::vector<Picked> picked;
+  const auto strategy = Strategy(request.placement(), *snap);
+  for (const model::Recommender* recommender : strategy) {
+    if (picked.size() >= static_cast<size_t>(count)) break;
+    ctx.count = count - static_cast<int>(picked.size());
+    for (const auto& s : recommender->Recommend(ctx)) {
+      allowed.Reset(s.item);
+      picked.push_back({s, recommender});
+    }
   }
 
   response->set_recommendation_id(NewRecommendationId());
-  response->set_model_version(absl::StrCat("popularity-g", snap->generation));
-  response->set_personalized(personalized);
+  const bool modelled = !picked.empty() && picked.front().source != snap->popular.get() &&
+                        picked.front().source != snap->trending.get();
+  response->set_model_version(modelled && snap->model
+                                  ? snap->model->version
+                                  : absl::StrCat("popularity-g", snap->generation));
+  response->set_personalized(personalized || !history.empty());
   response->set_placement(request.placement().empty() ? "default" : request.placement());
-  for (size_t i = 0; i < items.size(); ++i) {
-    const model::ScoredItem& s = items[i];
+  for (const Picked& p : picked) {
     auto* out = response->add_items();
-    *out->mutable_item() = *snap->items[s.item];
-    out->set_score(s.score);
-    out->set_reason_code(ToReasonCode(s.reason));
-    out->set_reason(ReasonText(s, *snap, country));
-    out->set_source(std::string(i < from_primary ? primary.name() : snap->popular->name()));
-    out->set_fallback(i >= from_primary);
+    *out->mutable_item() = *snap->items[p.item.item];
+    out->set_score(p.item.score);
+    out->set_reason_code(ToReasonCode(p.item.reason));
+    out->set_reason(ReasonText(p.item, *snap, country));
+    out->set_source(std::string(p.source->name()));
+    out->set_fallback(p.source != strategy.front());
   }
   return absl::OkStatus();
 }

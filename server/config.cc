@@ -1,6 +1,8 @@
 #include "server/config.h"
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -52,6 +54,16 @@ void ApplyDefaults(cfg::Config& c) {
   if (demo->shop().empty()) demo->set_shop(server->default_shop());
   if (!demo->has_shift_to_now()) demo->set_shift_to_now(true);
   if (!c.has_personalize_without_consent()) c.set_personalize_without_consent(true);
+  auto* training = c.mutable_training();
+  if (training->interval_minutes() == 0 && !training->has_interval_minutes()) {
+    training->set_interval_minutes(60);
+  }
+  if (training->factors() == 0) training->set_factors(64);
+  if (training->iterations() == 0) training->set_iterations(15);
+  if (training->threads() == 0) {
+    training->set_threads(static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency())));
+  }
+  if (training->min_interactions() == 0) training->set_min_interactions(100);
 }
 
 absl::Status ValidateConfig(const cfg::Config& c) {
@@ -87,6 +99,20 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   if (l.max_future_skew_seconds() < 0 || l.max_future_skew_seconds() > 86400 * 7) {
     return Field("limits.max_future_skew_seconds", "must be between 0 and 604800");
   }
+  const auto& t = c.training();
+  if (t.interval_minutes() < 0 || t.interval_minutes() > 7 * 24 * 60) {
+    return Field("training.interval_minutes", "must be between 0 and 10080");
+  }
+  if (t.factors() < 8 || t.factors() > 256) return Field("training.factors", "must be between 8 and 256");
+  if (t.regularization() < 0 || t.regularization() > 1e4) {
+    return Field("training.regularization", "must be between 0 (default) and 10000");
+  }
+  if (t.alpha() < 0 || t.alpha() > 1e3) return Field("training.alpha", "must be between 0 (default) and 1000");
+  if (t.iterations() < 1 || t.iterations() > 100) {
+    return Field("training.iterations", "must be between 1 and 100");
+  }
+  if (t.threads() < 1 || t.threads() > 256) return Field("training.threads", "must be between 1 and 256");
+  if (t.min_interactions() < 1) return Field("training.min_interactions", "must be >= 1");
   if (auto problem = NameProblem(c.demo().shop()); !problem.empty()) {
     return Field("demo.shop", std::string(problem));
   }

@@ -190,7 +190,7 @@ class RecommendService final : public v1::RecommendService::CallbackService {
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  explicit AdminService(PersonaApi* api) : api_(api) {}
+  AdminService(PersonaApi* api, TrainingWorker* worker) : api_(api), worker_(worker) {}
 
   ServerUnaryReactor* GetStats(CallbackServerContext* ctx, const v1::GetStatsRequest* req,
                                v1::ShopStats* resp) override {
@@ -200,9 +200,30 @@ class AdminService final : public v1::AdminService::CallbackService {
                                 v1::ListShopsResponse* resp) override {
     return Unary(ctx, [&] { return api_->ListShops(*req, resp); });
   }
+  // Queues the run on the training worker and finishes when it is done.
+  ServerUnaryReactor* TrainModel(CallbackServerContext* ctx, const v1::TrainModelRequest* req,
+                                 v1::ModelInfo* resp) override {
+    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    absl::StatusOr<std::string> shop = api_->ResolveShop(req->shop());
+    if (!shop.ok()) {
+      reactor->Finish(ToGrpcStatus(shop.status()));
+      return reactor;
+    }
+    worker_->Request(*shop, [this, reactor, resp, shop = *shop](
+                                absl::StatusOr<std::shared_ptr<const ServingModel>> model) {
+      reactor->Finish(ToGrpcStatus(model.ok() ? api_->DescribeModel(shop, **model, resp)
+                                              : model.status()));
+    });
+    return reactor;
+  }
+  ServerUnaryReactor* GetModelInfo(CallbackServerContext* ctx, const v1::GetModelInfoRequest* req,
+                                   v1::ModelInfo* resp) override {
+    return Unary(ctx, [&] { return api_->GetModelInfo(*req, resp); });
+  }
 
  private:
   PersonaApi* const api_;
+  TrainingWorker* const worker_;
 };
 
 }  // namespace
@@ -221,13 +242,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   }
 }
 
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(PersonaApi* api) {
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(PersonaApi* api, TrainingWorker* worker) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(std::make_unique<CatalogService>(api));
   services.push_back(std::make_unique<CustomerService>(api));
   services.push_back(std::make_unique<EventService>(api));
   services.push_back(std::make_unique<RecommendService>(api));
-  services.push_back(std::make_unique<AdminService>(api));
+  services.push_back(std::make_unique<AdminService>(api, worker));
   return services;
 }
 

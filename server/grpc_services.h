@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
 #include "server/api.h"
+#include "server/training_worker.h"
 
 namespace persona::server {
 
@@ -17,8 +18,9 @@ namespace persona::server {
 // internal errors (INTERNAL, UNKNOWN, DATA_LOSS) are logged, not sent.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Creates every Persona service; `api` must outlive them.
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(PersonaApi* api);
+// Creates every Persona service; `api` and `worker` must outlive them.
+// Training requests run on the worker's thread, never on gRPC's.
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(PersonaApi* api, TrainingWorker* worker);
 
 }  // namespace persona::server
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -21,6 +22,8 @@
 #include "server/demo_import.h"
 #include "server/grpc_services.h"
 #include "server/shop_registry.h"
+#include "server/trainer.h"
+#include "server/training_worker.h"
 #include "storage/database.h"
 
 ABSL_FLAG(std::string, config, "", "Text-format persona.config.v1.Config file (all settings).");
@@ -117,7 +120,10 @@ int Run() {
   shop_options.popularity.popularity_half_life_ms = db_options.aggregation.popularity_half_life_ms;
   shop_options.popularity.trending_half_life_ms = db_options.aggregation.trending_half_life_ms;
   ShopRegistry shops(db->get(), shop_options, clock);
-  PersonaApi api(*config, db->get(), &shops, clock);
+  TrainerOptions trainer_options = DefaultTrainerOptions();
+  ApplyTrainingConfig(config->training(), trainer_options);
+  Trainer trainer(db->get(), &shops, trainer_options, clock);
+  PersonaApi api(*config, db->get(), &shops, &trainer, clock);
   if (absl::Status s = LoadDemoIfEmpty(*config, **db, api, *clock); !s.ok()) {
     std::fprintf(stderr, "persona-server: demo import failed: %s\n", s.ToString().c_str());
     return 1;
@@ -130,18 +136,28 @@ int Run() {
   builder.AddListeningPort(config->server().listen_address(), grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(config->limits().max_message_bytes());
-  auto services = MakeServices(&api);
+  // Models: stored ones serve at once; shops without one train in the background.
+  TrainingWorker worker(&trainer, db->get(), &shops,
+                        int64_t{config->training().interval_minutes()} * 60'000, clock);
+  worker.LoadOrQueueAll();
+  std::thread training_thread([&worker] { worker.Run(); });
+  auto services = MakeServices(&api, &worker);
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "persona-server: cannot listen on %s\n",
                  config->server().listen_address().c_str());
+    worker.Stop();
+    training_thread.join();
     return 1;
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   if (!config->server().port_file().empty()) {
     if (absl::Status s = WritePortFile(config->server().port_file(), port); !s.ok()) {
       std::fprintf(stderr, "persona-server: %s\n", s.ToString().c_str());
+      server->Shutdown();
+      worker.Stop();
+      training_thread.join();
       return 1;
     }
   }
@@ -154,6 +170,8 @@ int Run() {
   const int64_t drain_start = clock->NowMs();
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  worker.Stop();
+  training_thread.join();
   const int64_t flush_start = clock->NowMs();
   if (absl::Status s = (*db)->Flush(); !s.ok()) {
     std::fprintf(stderr, "persona-server: flush failed: %s\n", s.ToString().c_str());

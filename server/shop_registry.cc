@@ -1,6 +1,7 @@
 #include "server/shop_registry.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/status_macros.h"
 #include "server/convert.h"
@@ -35,6 +36,12 @@ void Shop::ApplyItemStats(const std::vector<std::pair<std::string, rec::ItemStat
   absl::MutexLock lock(&mu_);
   for (const auto& [id, record] : stats) stats_[id] = record;
   scores_dirty_ = true;
+}
+
+void Shop::SetModel(std::shared_ptr<const ServingModel> model) {
+  absl::MutexLock lock(&mu_);
+  model_ = std::move(model);
+  catalog_dirty_ = true;  // realign the model's item ids with the catalog
 }
 
 rec::ItemStatsRecord Shop::ItemStats(const std::string& item_id) const {
@@ -90,11 +97,39 @@ std::shared_ptr<const ShopSnapshot> Shop::Rebuild(bool catalog_changed) {
   next->popularity = model::PopularityModel::Build(next->catalog, scores, options_.popularity);
   next->popular = std::make_shared<model::PopularityRecommender>(next->popularity);
   next->trending = std::make_shared<model::TrendingRecommender>(next->popularity);
+  if (catalog_changed && model_ != nullptr) {
+    AlignModel(*next);
+  } else if (snapshot_ != nullptr) {
+    next->model = snapshot_->model;
+    next->als = snapshot_->als;
+    next->bought_together = snapshot_->bought_together;
+    next->viewed_together = snapshot_->viewed_together;
+  }
   next->generation = snapshot_ == nullptr ? 1 : snapshot_->generation + 1;
   catalog_dirty_ = false;
   scores_dirty_ = false;
   last_rebuild_ms_ = clock_->NowMs();
   return next;
+}
+
+void Shop::AlignModel(ShopSnapshot& next) {
+  next.model = model_;
+  model::TrainedItems trained;
+  trained.item_ids = model_->als.item_ids;
+  trained.dim = model_->als.factors.factors;
+  trained.factors = model_->als.factors.item_factors;
+  auto als = model::AlsRecommender::Create(next.catalog, trained, model_->als.options,
+                                           model_->version);
+  if (als.ok()) {
+    next.als = *std::move(als);
+  } else {
+    std::fprintf(stderr, "persona-server: shop '%s': model %s cannot serve: %s\n", name_.c_str(),
+                 model_->version.c_str(), als.status().ToString().c_str());
+  }
+  next.bought_together = model::BoughtTogetherRecommender::Create(next.catalog,
+                                                                  model_->bought_together);
+  next.viewed_together = model::BoughtTogetherRecommender::Create(
+      next.catalog, model_->viewed_together, "viewed_together", model::Reason::kSimilarToViewed);
 }
 
 ShopRegistry::ShopRegistry(storage::Database* db, ShopOptions options, const Clock* clock)

@@ -20,10 +20,13 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "model/als_recommender.h"
+#include "model/bought_together.h"
 #include "model/catalog_index.h"
 #include "model/popularity.h"
 #include "persona/storage/v1/records.pb.h"
 #include "persona/v1/common.pb.h"
+#include "server/serving_model.h"
 #include "storage/database.h"
 
 namespace persona::server {
@@ -38,6 +41,12 @@ struct ShopSnapshot {
   std::shared_ptr<const model::PopularityModel> popularity;
   std::shared_ptr<const model::Recommender> popular;
   std::shared_ptr<const model::Recommender> trending;
+  // The trained model, when there is one, and its recommenders aligned with
+  // this catalog (null when no model is trained or it cannot be aligned).
+  std::shared_ptr<const ServingModel> model;
+  std::shared_ptr<const model::AlsRecommender> als;
+  std::shared_ptr<const model::Recommender> bought_together;
+  std::shared_ptr<const model::Recommender> viewed_together;
   // Increases with every rebuild; part of the model version.
   int64_t generation = 0;
 };
@@ -61,6 +70,8 @@ class Shop {
   void ApplyItems(const std::vector<rec::ItemRecord>& items);
   void ApplyCategories(const std::vector<rec::CategoryRecord>& categories);
   void ApplyItemStats(const std::vector<std::pair<std::string, rec::ItemStatsRecord>>& stats);
+  // Serves `model` from the next snapshot on.
+  void SetModel(std::shared_ptr<const ServingModel> model);
   // Returns the item's statistics (zero when it has none).
   rec::ItemStatsRecord ItemStats(const std::string& item_id) const;
 
@@ -70,6 +81,8 @@ class Shop {
  private:
   std::shared_ptr<const ShopSnapshot> Rebuild(bool catalog_changed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Builds the model's recommenders for `next`'s catalog.
+  void AlignModel(ShopSnapshot& next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   const ShopOptions options_;
@@ -80,6 +93,7 @@ class Shop {
   absl::flat_hash_map<std::string, rec::ItemStatsRecord> stats_ ABSL_GUARDED_BY(mu_);
   bool catalog_dirty_ ABSL_GUARDED_BY(mu_) = true;
   bool scores_dirty_ ABSL_GUARDED_BY(mu_) = true;
+  std::shared_ptr<const ServingModel> model_ ABSL_GUARDED_BY(mu_);
   int64_t last_rebuild_ms_ ABSL_GUARDED_BY(mu_) = 0;
   std::shared_ptr<const ShopSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,0 +1,105 @@
+#include "server/training_worker.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace persona::server {
+namespace {
+
+// How often the worker wakes to check the schedule when idle.
+constexpr absl::Duration kScheduleTick = absl::Seconds(30);
+
+void Log(const std::string& shop, const absl::StatusOr<std::shared_ptr<const ServingModel>>& r) {
+  if (r.ok()) {
+    std::fprintf(stderr, "persona-server: shop '%s': model %s trained in %.2f s (%lld users, "
+                 "%lld interactions)\n", shop.c_str(), (*r)->version.c_str(),
+                 (*r)->training_seconds, static_cast<long long>((*r)->users),
+                 static_cast<long long>((*r)->interactions));
+  } else if (absl::IsFailedPrecondition(r.status())) {
+    std::fprintf(stderr, "persona-server: shop '%s': serving popularity only: %s\n", shop.c_str(),
+                 std::string(r.status().message()).c_str());
+  } else {
+    std::fprintf(stderr, "persona-server: shop '%s': training failed: %s\n", shop.c_str(),
+                 r.status().ToString().c_str());
+  }
+}
+
+}  // namespace
+
+TrainingWorker::TrainingWorker(Trainer* trainer, storage::Database* db, ShopRegistry* shops,
+                               int64_t interval_ms, const Clock* clock)
+    : trainer_(trainer), db_(db), shops_(shops), interval_ms_(interval_ms), clock_(clock) {}
+
+void TrainingWorker::Request(std::string shop, Done done) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    done(absl::CancelledError("the server is shutting down"));
+    return;
+  }
+  queue_.emplace_back(std::move(shop), std::move(done));
+}
+
+void TrainingWorker::LoadOrQueueAll() {
+  auto shops = db_->ListShops();
+  if (!shops.ok()) return;
+  for (const std::string& shop : *shops) {
+    auto loaded = trainer_->LoadStored(shop);
+    if (loaded.ok()) {
+      std::fprintf(stderr, "persona-server: shop '%s': serving stored model %s\n", shop.c_str(),
+                   (*loaded)->version.c_str());
+    } else {
+      Request(shop, [shop](auto result) { Log(shop, result); });
+    }
+  }
+}
+
+void TrainingWorker::RetrainStale() {
+  if (interval_ms_ <= 0) return;
+  auto shops = db_->ListShops();
+  if (!shops.ok()) return;
+  for (const std::string& shop : *shops) {
+    auto state = shops_->Get(shop);
+    if (!state.ok()) continue;
+    const auto snap = (*state)->Snapshot();
+    const int64_t trained = snap->model ? snap->model->trained_time_ms : 0;
+    const int64_t last = std::max(trained, last_attempt_ms_[shop]);
+    if (clock_->NowMs() - last < interval_ms_) continue;
+    last_attempt_ms_[shop] = clock_->NowMs();
+    Log(shop, trainer_->Train(shop));
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+  }
+}
+
+void TrainingWorker::Run() {
+  while (true) {
+    std::pair<std::string, Done> job;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !queue_.empty();
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), kScheduleTick);
+      if (stopping_) break;
+      if (!queue_.empty()) {
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    if (job.second) {
+      job.second(trainer_->Train(job.first));
+    } else {
+      RetrainStale();
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& [shop, done] : queue_) done(absl::CancelledError("the server is shutting down"));
+  queue_.clear();
+}
+
+void TrainingWorker::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+}  // namespace persona::server

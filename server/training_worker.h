@@ -1,0 +1,58 @@
+// The one thread that trains models: admin requests first, then a periodic
+// retraining of every shop whose model is older than the interval. main()
+// runs Run() on its own thread and calls Stop() at shutdown.
+// Thread-safe.
+#ifndef PERSONA_SERVER_TRAINING_WORKER_H_
+#define PERSONA_SERVER_TRAINING_WORKER_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "server/trainer.h"
+#include "storage/database.h"
+
+namespace persona::server {
+
+class TrainingWorker {
+ public:
+  using Done = std::function<void(absl::StatusOr<std::shared_ptr<const ServingModel>>)>;
+
+  // `interval_ms` 0 disables periodic retraining. Pointers are not owned.
+  TrainingWorker(Trainer* trainer, storage::Database* db, ShopRegistry* shops, int64_t interval_ms,
+                 const Clock* clock);
+
+  // Queues a training run of `shop`; `done` runs on the worker thread (or
+  // with CANCELLED from Stop when the run never started).
+  void Request(std::string shop, Done done);
+  // Loads every shop's stored model; queues training where none is usable.
+  void LoadOrQueueAll();
+  // Processes requests and the schedule until Stop().
+  void Run();
+  // Makes Run() return after the run in progress; cancels queued requests.
+  void Stop();
+
+ private:
+  void RetrainStale();
+
+  Trainer* const trainer_;
+  storage::Database* const db_;
+  ShopRegistry* const shops_;
+  const int64_t interval_ms_;
+  const Clock* const clock_;
+  absl::Mutex mu_;
+  std::deque<std::pair<std::string, Done>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // When each shop was last trained or tried; only the worker thread uses it.
+  absl::flat_hash_map<std::string, int64_t> last_attempt_ms_;
+};
+
+}  // namespace persona::server
+
+#endif  // PERSONA_SERVER_TRAINING_WORKER_H_
