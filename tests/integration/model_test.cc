@@ -1,0 +1,129 @@
+// The collaborative-filtering model through the running server: training on
+// the admin call, real-time fold-in of a new customer's events, persistence.
+#include <map>
+
+#include "gtest/gtest.h"
+#include "tests/integration/client.h"
+#include "tests/testing/server_process.h"
+
+namespace persona::testing {
+namespace {
+
+// Two tastes: a-items (Garden) and b-items (Kitchen). Customers of each taste
+// buy four of their items, two per order. Prices are equal, so popularity
+// alone cannot tell the tastes apart.
+void LoadTwoTastes(Client& client) {
+  v1::UpsertItemsRequest items;
+  for (int i = 0; i < 20; ++i) {
+    *items.add_items() = MakeItem("a" + std::to_string(i), {"Garden"}, 10);
+    *items.add_items() = MakeItem("b" + std::to_string(i), {"Kitchen"}, 10);
+  }
+  v1::UpsertItemsResponse items_resp;
+  ASSERT_TRUE(client.catalog->UpsertItems(Ctx().get(), items, &items_resp).ok());
+  v1::TrackEventsRequest events;
+  for (int c = 0; c < 80; ++c) {
+    const std::string taste = c % 2 == 0 ? "a" : "b";
+    for (int k = 0; k < 4; ++k) {
+      v1::Event e = MakeEvent("c" + std::to_string(c), v1::PURCHASE,
+                              {taste + std::to_string((c * 3 + k * 7) % 20)});
+      e.set_order_id("o" + std::to_string(c) + "-" + std::to_string(k / 2));
+      *events.add_events() = e;
+    }
+  }
+  v1::TrackEventsResponse events_resp;
+  ASSERT_TRUE(client.events->TrackEvents(Ctx().get(), events, &events_resp).ok());
+  ASSERT_EQ(events_resp.accepted(), 320);
+}
+
+// Counts the items of each taste in a recommendation.
+std::map<char, int> Tastes(const v1::RecommendResponse& r) {
+  std::map<char, int> counts;
+  for (const auto& item : r.items()) ++counts[item.item().id()[0]];
+  return counts;
+}
+
+TEST(ModelTest, NewCustomersEventsSteerTheirNextRecommendations) {
+  TempDir dir;
+  ServerProcess server(ServerBinary(), dir.path() + "/data");
+  ASSERT_TRUE(server.Start());
+  Client client(server.channel());
+  LoadTwoTastes(client);
+
+  v1::TrainModelRequest train;
+  v1::ModelInfo info;
+  grpc::Status status = client.admin->TrainModel(Ctx().get(), train, &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.users(), 80);
+  EXPECT_EQ(info.items(), 40);
+  EXPECT_EQ(info.trained_items(), 40);
+  EXPECT_FALSE(info.version().empty());
+
+  // A brand-new customer views three Kitchen items: the next call leans Kitchen.
+  v1::TrackEventsRequest views;
+  for (const char* id : {"b1", "b4", "b9"}) *views.add_events() = MakeEvent("fresh", v1::PRODUCT_VIEW, {id});
+  v1::TrackEventsResponse views_resp;
+  ASSERT_TRUE(client.events->TrackEvents(Ctx().get(), views, &views_resp).ok());
+  v1::RecommendRequest req;
+  req.set_customer_id("fresh");
+  req.set_count(10);
+  v1::RecommendResponse kitchen;
+  ASSERT_TRUE(client.recommend->Recommend(Ctx().get(), req, &kitchen).ok());
+  EXPECT_EQ(kitchen.model_version(), info.version());
+  EXPECT_TRUE(kitchen.personalized());
+  EXPECT_GE(Tastes(kitchen)['b'], 8) << kitchen.DebugString();
+  EXPECT_EQ(kitchen.items(0).source(), "als");
+  EXPECT_NE(kitchen.items(0).reason().find("Based on your interest in Title of b"), std::string::npos)
+      << kitchen.items(0).reason();
+
+  // Then buys Garden items: without retraining, the next call turns to Garden.
+  v1::TrackEventsRequest buys;
+  for (const char* id : {"a2", "a5", "a8", "a11", "a14", "a17"}) {
+    *buys.add_events() = MakeEvent("fresh", v1::PURCHASE, {id});
+  }
+  v1::TrackEventsResponse buys_resp;
+  ASSERT_TRUE(client.events->TrackEvents(Ctx().get(), buys, &buys_resp).ok());
+  v1::RecommendResponse garden;
+  ASSERT_TRUE(client.recommend->Recommend(Ctx().get(), req, &garden).ok());
+  EXPECT_GT(Tastes(garden)['a'], Tastes(kitchen)['a'] + 3) << garden.DebugString();
+  for (const auto& item : garden.items()) {
+    for (const char* bought : {"a2", "a5", "a8", "a11", "a14", "a17"}) {
+      EXPECT_NE(item.item().id(), bought);  // bought items are not offered again
+    }
+  }
+
+  // An anonymous visitor on a Garden product page gets Garden items "bought with" it.
+  v1::RecommendRequest cart;
+  cart.set_session_id("anon-1");
+  cart.set_placement("cart");
+  cart.add_context_item_ids("a3");
+  cart.set_count(5);
+  v1::RecommendResponse cart_resp;
+  ASSERT_TRUE(client.recommend->Recommend(Ctx().get(), cart, &cart_resp).ok());
+  ASSERT_GT(cart_resp.items_size(), 0);
+  EXPECT_EQ(cart_resp.items(0).source(), "bought_together");
+  EXPECT_EQ(cart_resp.items(0).reason_code(), v1::BOUGHT_TOGETHER);
+  EXPECT_EQ(cart_resp.items(0).item().id()[0], 'a');
+
+  // The model survives a restart: the stored version serves at once.
+  ASSERT_EQ(server.Stop(), 0);
+  ASSERT_TRUE(server.Start());
+  Client again(server.channel());
+  v1::ModelInfo after;
+  ASSERT_TRUE(again.admin->GetModelInfo(Ctx().get(), v1::GetModelInfoRequest(), &after).ok());
+  EXPECT_EQ(after.version(), info.version());
+}
+
+TEST(ModelTest, TooLittleBehaviourIsAFailedPrecondition) {
+  TempDir dir;
+  ServerProcess server(ServerBinary(), dir.path() + "/data");
+  ASSERT_TRUE(server.Start());
+  Client client(server.channel());
+  v1::ModelInfo info;
+  EXPECT_EQ(client.admin->TrainModel(Ctx().get(), v1::TrainModelRequest(), &info).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(client.admin->GetModelInfo(Ctx().get(), v1::GetModelInfoRequest(), &info).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace persona::testing
