@@ -69,10 +69,6 @@ class PersonaApi {
 
  private:
   ValidationLimits Limits() const;
-  // Returns the subject's recent interactions with catalog items, oldest first.
-  absl::StatusOr<std::vector<model::Interaction>> History(const std::string& shop,
-                                                          const storage::Subject& subject,
-                                                          const model::CatalogIndex& catalog);
   absl::Status FillProfile(const std::string& shop, const storage::Subject& subject,
                            int recent_events, v1::Profile* profile);
 

@@ -15,8 +15,6 @@ namespace {
 constexpr int kDefaultCount = 10;
 // Affinity categories used to personalise popularity, strongest first.
 constexpr size_t kMaxAffinityCategories = 3;
-// Recent events folded into a visitor's vector.
-constexpr int kHistoryEvents = 50;
 
 std::string NewRecommendationId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -112,22 +110,23 @@ std::vector<const model::Recommender*> Strategy(const std::string& placement,
 
 }  // namespace
 
-absl::StatusOr<std::vector<model::Interaction>> PersonaApi::History(
-    const std::string& shop, const storage::Subject& subject,
-    const model::CatalogIndex& catalog) {
-  ASSIGN_OR_RETURN(auto events, db_->profiles().RecentEvents(shop, subject, kHistoryEvents));
+namespace {
+
+// Returns the subject's recent interactions with catalog items, oldest first,
+// as kept in its aggregates (no event reads on the hot path).
+std::vector<model::Interaction> History(const rec::SubjectAggregatesRecord& aggregates,
+                                        const model::CatalogIndex& catalog) {
   std::vector<model::Interaction> history;
-  for (auto it = events.rbegin(); it != events.rend(); ++it) {  // oldest first
-    const float strength = InteractionStrength(*it);
+  history.reserve(aggregates.recent_interactions_size());
+  for (const auto& r : aggregates.recent_interactions()) {
+    const float strength = InteractionStrength(r.type(), r.value());
     if (strength == 0) continue;
-    for (const auto& item : it->items()) {
-      if (int32_t i = catalog.Find(item.item_id()); i >= 0) {
-        history.push_back({i, strength, it->timestamp_ms()});
-      }
-    }
+    if (int32_t i = catalog.Find(r.item_id()); i >= 0) history.push_back({i, strength, r.time_ms()});
   }
   return history;
 }
+
+}  // namespace
 
 absl::Status PersonaApi::Recommend(const v1::RecommendRequest& request,
                                    v1::RecommendResponse* response) {
@@ -213,9 +212,7 @@ absl::Status PersonaApi::Recommend(const v1::RecommendRequest& request,
     if (int32_t i = catalog.Find(id); i >= 0) context.push_back(i);
   }
   std::vector<model::Interaction> history;
-  if (visitor.aggregates && subject && (snap->als || snap->bought_together)) {
-    ASSIGN_OR_RETURN(history, History(shop, *subject, catalog));
-  }
+  if (visitor.aggregates) history = History(*visitor.aggregates, catalog);
   model::RecommendContext ctx{.now_ms = now, .count = count, .allowed = &allowed,
                               .context_items = context, .history = history,
                               .country = country_id, .preferred_categories = preferred,

@@ -97,13 +97,17 @@ void ApplyTrainingConfig(const persona::config::v1::TrainingConfig& c, TrainerOp
 }
 
 float InteractionStrength(const rec::EventRecord& e) {
-  switch (e.type()) {
+  return InteractionStrength(e.type(), e.value());
+}
+
+float InteractionStrength(int type, double value) {
+  switch (type) {
     case kProductView: return 1.0f;
     case kAddToCart: return 3.0f;
     case kPurchase: return 5.0f;
     case kRecommendationClick: return 2.0f;
     case kEmailClick: return 1.0f;
-    case kRating: return e.value() >= 4 ? 4.0f : e.value() >= 3 ? 1.0f : -2.0f;
+    case kRating: return value >= 4 ? 4.0f : value >= 3 ? 1.0f : -2.0f;
     case kRemoveFromCart: return -1.0f;
     case kReturn: return -5.0f;
     default: return 0.0f;

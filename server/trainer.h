@@ -40,6 +40,8 @@ TrainerOptions DefaultTrainerOptions();
 // collaborative filtering; negative for returns and cart removals, 0 when the
 // event says nothing about preference.
 float InteractionStrength(const persona::storage::v1::EventRecord& event);
+// The same for an event's persona.v1.EventType number and value.
+float InteractionStrength(int type, double value);
 
 // Overrides `options` with the fields set in the config's training section.
 void ApplyTrainingConfig(const persona::config::v1::TrainingConfig& config, TrainerOptions& options);

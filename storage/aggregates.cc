@@ -77,6 +77,26 @@ void ApplyPurchase(const rec::EventRecord& event, int64_t time_ms,
   BoundBoughtItems(options.max_bought_items, agg->mutable_bought_items());
 }
 
+// Keeps the newest `max` interactions (the list is oldest first).
+void BoundInteractions(int max, rec::SubjectAggregatesRecord* agg) {
+  auto* list = agg->mutable_recent_interactions();
+  const int excess = list->size() - std::max(max, 0);
+  if (excess > 0) list->DeleteSubrange(0, excess);
+}
+
+void RememberInteractions(const rec::EventRecord& event, int64_t time_ms,
+                          const AggregationOptions& options, rec::SubjectAggregatesRecord* agg) {
+  if (event.items_size() == 0 || options.max_recent_interactions <= 0) return;
+  for (const auto& item : event.items()) {
+    auto* r = agg->add_recent_interactions();
+    r->set_item_id(item.item_id());
+    r->set_type(event.type());
+    r->set_value(event.value());
+    r->set_time_ms(time_ms);
+  }
+  BoundInteractions(options.max_recent_interactions, agg);
+}
+
 void ApplyReturn(const rec::EventRecord& event, rec::SubjectAggregatesRecord* agg) {
   int64_t units = 0;
   for (const auto& item : event.items()) units += Units(item);
@@ -123,6 +143,7 @@ void ApplyEvent(const rec::EventRecord& event, std::span<const std::string_view>
   }
   agg->set_last_seen_time_ms(std::max(agg->last_seen_time_ms(), t));
   ++(*agg->mutable_event_counts())[event.type()];
+  RememberInteractions(event, t, options, agg);
   if (event.type() == kPurchase) {
     ApplyPurchase(event, t, options, agg);
   } else if (event.type() == kReturn) {
@@ -227,6 +248,16 @@ void MergeAggregates(const rec::SubjectAggregatesRecord& from, const Aggregation
   }
   into->set_distinct_items_bought(distinct);
   BoundBoughtItems(options.max_bought_items, bought);
+  // Both lists are oldest first: merge by time, keep the newest.
+  std::vector<rec::RecentInteractionRecord> merged(into->recent_interactions().begin(),
+                                                   into->recent_interactions().end());
+  merged.insert(merged.end(), from.recent_interactions().begin(), from.recent_interactions().end());
+  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
+    return a.time_ms() < b.time_ms();
+  });
+  into->clear_recent_interactions();
+  for (auto& r : merged) *into->add_recent_interactions() = std::move(r);
+  BoundInteractions(options.max_recent_interactions, into);
   if (into->last_country().empty()) into->set_last_country(from.last_country());
 }
 

@@ -50,6 +50,8 @@ struct AggregationOptions {
   int max_bought_items = 1000;
   // Order ids remembered to count the rows of one order once (default 32).
   int max_recent_order_ids = 32;
+  // Item interactions remembered per subject for real-time fold-in (default 64).
+  int max_recent_interactions = 64;
 };
 
 struct DatabaseOptions {

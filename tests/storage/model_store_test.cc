@@ -89,3 +89,37 @@ TEST_F(ModelStoreTest, ScanEventsVisitsEverySubjectOldestFirst) {
 
 }  // namespace
 }  // namespace persona::storage
+
+namespace persona::storage {
+namespace {
+
+TEST(RecentInteractionsTest, KeepsTheNewestItemLinesAndMergesSessionsByTime) {
+  testing_util::ScopedTempDir dir;
+  FakeClock clock(1'700'000'000'000);
+  DatabaseOptions options;
+  options.path = dir.path() + "/db";
+  options.clock = &clock;
+  options.aggregation.max_recent_interactions = 5;
+  auto db = *Database::Open(options);
+  std::vector<rec::EventRecord> events;
+  for (int i = 0; i < 7; ++i) {
+    events.push_back(testing_util::MakeEvent("", "alice", "", testing_util::kView,
+                                             {{"i" + std::to_string(i), 1, 1.0}}, 1000 + i * 10));
+  }
+  // A session viewed two items in between, then logs in as alice.
+  events.push_back(testing_util::MakeEvent("", "", "s1", testing_util::kView, {{"s-a", 1, 1.0}}, 1055));
+  events.push_back(testing_util::MakeEvent("", "", "s1", testing_util::kCart, {{"s-b", 1, 1.0}}, 1075));
+  events.push_back(testing_util::MakeEvent("", "alice", "s1", 2, {}, 1080));
+  for (auto& e : events) e.set_received_time_ms(2000);
+  ASSERT_TRUE(db->events().Append("s", events).ok());
+  auto agg = db->profiles().GetAggregates("s", Subject::Customer("alice"));
+  ASSERT_TRUE(agg.ok()) << agg.status();
+  std::vector<std::string> ids;
+  for (const auto& r : agg->recent_interactions()) ids.push_back(r.item_id());
+  // Newest five by time, oldest first: i4 (1040), s-a (1055), i6 (1060) ... by time order.
+  EXPECT_EQ(ids, (std::vector<std::string>{"i4", "i5", "s-a", "i6", "s-b"}));
+  EXPECT_EQ(agg->recent_interactions(4).type(), testing_util::kCart);
+}
+
+}  // namespace
+}  // namespace persona::storage
