@@ -144,6 +144,43 @@ void PrintStats(const v1::ShopStats& s) {
   }
 }
 
+void PrintModel(const v1::ModelInfo& m) {
+  std::printf("shop           %s\n", m.shop().c_str());
+  std::printf("version        %s\n", m.version().c_str());
+  std::printf("trained in     %.2f s\n", m.training_seconds());
+  std::printf("learnt from    %lld users, %lld items, %lld interactions\n",
+              static_cast<long long>(m.users()), static_cast<long long>(m.items()),
+              static_cast<long long>(m.interactions()));
+  std::printf("parameters     %d factors, regularization %g, alpha %g, %d iterations\n",
+              m.factors(), m.regularization(), m.alpha(), m.iterations());
+  std::printf("catalog items  %lld scored by the model, %lld new ones placed by category\n",
+              static_cast<long long>(m.trained_items()), static_cast<long long>(m.imputed_items()));
+}
+
+// Runs one AdminService call that returns a ModelInfo.
+template <typename Request, typename Call>
+int RunModelCall(const char* name, const char* usage, int argc, char** argv, Call call) {
+  Flags flags(usage);
+  flags.Value("server", "127.0.0.1:50051", "the server's gRPC address");
+  flags.Value("shop", "", "the shop (default: the server's default shop)");
+  flags.Bool("json", "print the response as JSON");
+  if (int code = ParseOrExit(flags, name, argc, argv); code >= 0) return code;
+  auto channel = Connect(flags.Get("server"));
+  if (!channel.ok()) return Fail(name, channel.status());
+  auto stub = v1::AdminService::NewStub(*channel);
+  Request request;
+  request.set_shop(flags.Get("shop"));
+  v1::ModelInfo info;
+  absl::Status status = call(*stub, request, &info);
+  if (!status.ok()) return Fail(name, status);
+  if (flags.GetBool("json")) {
+    std::printf("%s", ToJson(info).c_str());
+  } else {
+    PrintModel(info);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunRecommend(int argc, char** argv) {
@@ -204,6 +241,26 @@ int RunStats(int argc, char** argv) {
     PrintStats(stats);
   }
   return 0;
+}
+
+int RunTrain(int argc, char** argv) {
+  return RunModelCall<v1::TrainModelRequest>(
+      "train",
+      "persona train [flags]\n\nTrains the shop's collaborative-filtering model now from its "
+      "stored behaviour and swaps it in; waits until it serves.",
+      argc, argv, [](v1::AdminService::Stub& stub, const auto& request, v1::ModelInfo* info) {
+        auto ctx = CallContext(std::chrono::hours(1));
+        return FromGrpc(stub.TrainModel(ctx.get(), request, info), "AdminService.TrainModel");
+      });
+}
+
+int RunModel(int argc, char** argv) {
+  return RunModelCall<v1::GetModelInfoRequest>(
+      "model", "persona model [flags]\n\nDescribes the model serving a shop.", argc, argv,
+      [](v1::AdminService::Stub& stub, const auto& request, v1::ModelInfo* info) {
+        return FromGrpc(stub.GetModelInfo(CallContext().get(), request, info),
+                        "AdminService.GetModelInfo");
+      });
 }
 
 }  // namespace persona::tools

@@ -11,6 +11,10 @@ int RunImport(int argc, char** argv);
 int RunRecommend(int argc, char** argv);
 // persona stats: prints a shop's counters.
 int RunStats(int argc, char** argv);
+// persona train: trains a shop's model now.
+int RunTrain(int argc, char** argv);
+// persona model: describes the model serving a shop.
+int RunModel(int argc, char** argv);
 // persona eval: offline evaluation of the recommenders.
 int RunEval(int argc, char** argv);
 

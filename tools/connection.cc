@@ -13,9 +13,9 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const std::string& addres
   return channel;
 }
 
-std::unique_ptr<grpc::ClientContext> CallContext() {
+std::unique_ptr<grpc::ClientContext> CallContext(std::chrono::seconds deadline) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  context->set_deadline(std::chrono::system_clock::now() + deadline);
   return context;
 }
 

@@ -21,8 +21,8 @@ inline constexpr std::chrono::seconds kCallDeadline{60};
 // server cannot be reached.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const std::string& address);
 
-// Returns a client context with kCallDeadline.
-std::unique_ptr<grpc::ClientContext> CallContext();
+// Returns a client context with the given deadline (default kCallDeadline).
+std::unique_ptr<grpc::ClientContext> CallContext(std::chrono::seconds deadline = kCallDeadline);
 
 // Converts a gRPC status (the codes match absl's), prefixing the rpc name.
 absl::Status FromGrpc(const grpc::Status& status, const char* rpc);

@@ -18,6 +18,8 @@ constexpr Command kCommands[] = {
      "load catalog, customers and events (CSV, JSON Lines, Online Retail) into a server"},
     {"recommend", persona::tools::RunRecommend, "ask a running server for recommendations"},
     {"stats", persona::tools::RunStats, "print a shop's counters and top items"},
+    {"train", persona::tools::RunTrain, "train a shop's collaborative-filtering model now"},
+    {"model", persona::tools::RunModel, "describe the model serving a shop"},
     {"eval", persona::tools::RunEval, "offline evaluation of the recommenders"},
 };
 
