@@ -1,6 +1,7 @@
 #include "model/als_recommender.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/status_macros.h"
@@ -21,7 +22,7 @@ float Dot(const float* a, const float* b, int32_t dim) {
 
 absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
     std::shared_ptr<const CatalogIndex> catalog, const TrainedItems& trained,
-    const AlsOptions& options, std::string version) {
+    const AlsOptions& options, std::string version, double exploration_share) {
   if (trained.dim <= 0 ||
       trained.factors.size() != trained.item_ids.size() * static_cast<size_t>(trained.dim)) {
     return absl::InvalidArgumentError("trained factors do not match their item ids");
@@ -31,6 +32,7 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
   const int32_t dim = trained.dim;
   r->catalog_ = std::move(catalog);
   r->version_ = std::move(version);
+  r->exploration_share_ = std::clamp(exploration_share, 0.0, 1.0);
   r->dim_ = dim;
   r->factors_.assign(static_cast<size_t>(n) * dim, 0.0f);
   r->trained_ = ItemMask(n);
@@ -41,27 +43,41 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
     std::copy_n(trained.factors.data() + t * dim, dim, r->factors_.data() + int64_t{i} * dim);
     r->trained_.Set(i);
   }
-  // Category means of trained items, for items the model has not seen.
+  // Category (else brand) means of trained items, for items the model has not seen.
   const CatalogIndex& c = *r->catalog_;
   std::vector<std::vector<float>> mean(c.num_categories());
   std::vector<int32_t> count(c.num_categories(), 0);
+  absl::flat_hash_map<int32_t, std::pair<std::vector<float>, int32_t>> brand_mean;
+  auto add_to = [dim](std::vector<float>& sum, const float* row) {
+    if (sum.empty()) sum.assign(dim, 0.0f);
+    for (int32_t d = 0; d < dim; ++d) sum[d] += row[d];
+  };
   r->trained_.ForEach([&](int32_t i) {
+    const float* row = r->ItemFactors(i);
     for (int32_t cat : c.ItemCategories(i)) {
-      if (mean[cat].empty()) mean[cat].assign(dim, 0.0f);
-      const float* row = r->ItemFactors(i);
-      for (int32_t d = 0; d < dim; ++d) mean[cat][d] += row[d];
+      add_to(mean[cat], row);
       ++count[cat];
     }
+    if (c.ItemBrand(i) >= 0) {
+      auto& [sum, n] = brand_mean[c.ItemBrand(i)];
+      add_to(sum, row);
+      ++n;
+    }
   });
+  auto impute = [&](int32_t i, const std::vector<float>& sum, int32_t n) {
+    float* row = r->factors_.data() + int64_t{i} * dim;
+    for (int32_t d = 0; d < dim; ++d) row[d] = sum[d] / n;
+    r->imputed_.Set(i);
+  };
   for (int32_t i = 0; i < n; ++i) {
     if (r->trained_.Test(i)) continue;
     auto cats = c.ItemCategories(i);
-    for (auto it = cats.rbegin(); it != cats.rend(); ++it) {
-      if (count[*it] == 0) continue;
-      float* row = r->factors_.data() + int64_t{i} * dim;
-      for (int32_t d = 0; d < dim; ++d) row[d] = mean[*it][d] / count[*it];
-      r->imputed_.Set(i);
-      break;
+    for (auto it = cats.rbegin(); it != cats.rend() && !r->imputed_.Test(i); ++it) {
+      if (count[*it] > 0) impute(i, mean[*it], count[*it]);
+    }
+    if (!r->imputed_.Test(i) && c.ItemBrand(i) >= 0) {
+      auto it = brand_mean.find(c.ItemBrand(i));
+      if (it != brand_mean.end()) impute(i, it->second.first, it->second.second);
     }
   }
   r->scorable_ = r->trained_;
@@ -96,8 +112,32 @@ std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) c
 
   ItemMask allowed = *ctx.allowed;
   allowed.And(scorable_);
-  const std::vector<ScoredIndex> top =
-      TopKDot(FactorView{factors_.data(), catalog_->size(), dim_}, user.data(), ctx.count, &allowed);
+  const FactorView items{factors_.data(), catalog_->size(), dim_};
+  std::vector<ScoredIndex> top = TopKDot(items, user.data(), ctx.count, &allowed);
+  const int explore = exploration_share_ > 0
+                          ? static_cast<int>(std::ceil(exploration_share_ * ctx.count)) : 0;
+  if (explore > 0 && imputed_.Count() > 0) {
+    // Reserve the last `explore` slots for the best new items not chosen yet.
+    ItemMask fresh = allowed;
+    fresh.And(imputed_);
+    for (const ScoredIndex& s : top) fresh.ResetIfValid(s.item);
+    int have_new = 0;
+    for (const ScoredIndex& s : top) have_new += imputed_.Test(s.item);
+    const int want = std::max(0, explore - have_new);
+    std::vector<ScoredIndex> extra;
+    if (want > 0) extra = TopKDot(items, user.data(), want, &fresh);
+    // Make room by dropping the weakest established items (the list is best first).
+    const size_t room = static_cast<size_t>(ctx.count) - top.size();
+    size_t to_drop = extra.size() > room ? extra.size() - room : 0;
+    for (auto it = top.end(); to_drop > 0 && it != top.begin();) {
+      --it;
+      if (!imputed_.Test(it->item)) {
+        it = top.erase(it);
+        --to_drop;
+      }
+    }
+    top.insert(top.end(), extra.begin(), extra.end());
+  }
   out.reserve(top.size());
   const size_t num_context = ctx.context_items.size();
   for (const ScoredIndex& s : top) {

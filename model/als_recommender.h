@@ -3,9 +3,10 @@
 // an explanation anchor per item ("because of X").
 //
 // Items the model has never seen (listed after the last training) get the
-// mean factors of the trained items of their deepest category that has any,
-// so new arrivals can be recommended before the next training; they are
-// reported with Reason::kNewArrival.
+// mean factors of the trained items of their deepest category that has any
+// (else of their brand), so new arrivals can be recommended before the next
+// training; they are reported with Reason::kNewArrival. An exploration share
+// reserves that fraction of each answer for the best such new items.
 // Immutable after Create: Recommend may be called from many threads at once.
 #ifndef PERSONA_MODEL_ALS_RECOMMENDER_H_
 #define PERSONA_MODEL_ALS_RECOMMENDER_H_
@@ -38,9 +39,11 @@ class AlsRecommender : public Recommender {
   // Aligns `trained` with `catalog` (which must outlive the recommender).
   // `options` must be the training options (fold-in uses the same
   // regularisation and confidence). `version` names the model in responses.
+  // `exploration_share` (0..1, default 0) of each answer's slots, rounded
+  // up when positive, go to the best-scoring new items when there are any.
   static absl::StatusOr<std::shared_ptr<const AlsRecommender>> Create(
       std::shared_ptr<const CatalogIndex> catalog, const TrainedItems& trained,
-      const AlsOptions& options, std::string version);
+      const AlsOptions& options, std::string version, double exploration_share = 0.0);
 
   // Folds in ctx.history (positive weights) and ctx.context_items (weight 1
   // each), then returns the best allowed items. Returns nothing when the
@@ -61,6 +64,7 @@ class AlsRecommender : public Recommender {
 
   std::shared_ptr<const CatalogIndex> catalog_;
   std::string version_;
+  double exploration_share_ = 0;
   int32_t dim_ = 0;
   std::vector<float> factors_;  // catalog->size() x dim_
   ItemMask trained_;

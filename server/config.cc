@@ -64,6 +64,7 @@ void ApplyDefaults(cfg::Config& c) {
     training->set_threads(static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency())));
   }
   if (training->min_interactions() == 0) training->set_min_interactions(100);
+  if (!training->has_exploration_share()) training->set_exploration_share(0.1);
 }
 
 absl::Status ValidateConfig(const cfg::Config& c) {
@@ -113,6 +114,9 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   }
   if (t.threads() < 1 || t.threads() > 256) return Field("training.threads", "must be between 1 and 256");
   if (t.min_interactions() < 1) return Field("training.min_interactions", "must be >= 1");
+  if (!(t.exploration_share() >= 0 && t.exploration_share() <= 1)) {
+    return Field("training.exploration_share", "must be between 0 and 1");
+  }
   if (auto problem = NameProblem(c.demo().shop()); !problem.empty()) {
     return Field("demo.shop", std::string(problem));
   }

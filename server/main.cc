@@ -119,6 +119,7 @@ int Run() {
   ShopOptions shop_options;
   shop_options.popularity.popularity_half_life_ms = db_options.aggregation.popularity_half_life_ms;
   shop_options.popularity.trending_half_life_ms = db_options.aggregation.trending_half_life_ms;
+  shop_options.exploration_share = config->training().exploration_share();
   ShopRegistry shops(db->get(), shop_options, clock);
   TrainerOptions trainer_options = DefaultTrainerOptions();
   ApplyTrainingConfig(config->training(), trainer_options);

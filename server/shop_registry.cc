@@ -31,10 +31,10 @@ void Shop::ApplyCategories(const std::vector<rec::CategoryRecord>& categories) {
   catalog_dirty_ = true;
 }
 
-void Shop::ApplyItemStats(const std::vector<std::pair<std::string, rec::ItemStatsRecord>>& stats) {
+void Shop::ApplyItemStats(std::vector<std::pair<std::string, rec::ItemStatsRecord>> stats) {
   if (stats.empty()) return;
   absl::MutexLock lock(&mu_);
-  for (const auto& [id, record] : stats) stats_[id] = record;
+  for (auto& [id, record] : stats) stats_.insert_or_assign(std::move(id), std::move(record));
   scores_dirty_ = true;
 }
 
@@ -119,7 +119,7 @@ void Shop::AlignModel(ShopSnapshot& next) {
   trained.dim = model_->als.factors.factors;
   trained.factors = model_->als.factors.item_factors;
   auto als = model::AlsRecommender::Create(next.catalog, trained, model_->als.options,
-                                           model_->version);
+                                           model_->version, options_.exploration_share);
   if (als.ok()) {
     next.als = *std::move(als);
   } else {
@@ -158,7 +158,7 @@ absl::StatusOr<Shop*> ShopRegistry::Get(const std::string& name) {
         stats.emplace_back(std::string(id), r);
         return true;
       }));
-  shop->ApplyItemStats(stats);
+  shop->ApplyItemStats(std::move(stats));
   Shop* raw = shop.get();
   shops_.emplace(name, std::move(shop));
   return raw;

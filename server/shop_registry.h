@@ -55,6 +55,8 @@ struct ShopOptions {
   model::PopularityOptions popularity;
   // Popularity rankings are rebuilt at most this often (default 1 s).
   int64_t popularity_refresh_ms = 1000;
+  // Share of model answers reserved for new items (default 0.1).
+  double exploration_share = 0.1;
 };
 
 // One shop's serving state.
@@ -69,7 +71,8 @@ class Shop {
 
   void ApplyItems(const std::vector<rec::ItemRecord>& items);
   void ApplyCategories(const std::vector<rec::CategoryRecord>& categories);
-  void ApplyItemStats(const std::vector<std::pair<std::string, rec::ItemStatsRecord>>& stats);
+  // Takes the records (callers move them in: they carry per-country maps).
+  void ApplyItemStats(std::vector<std::pair<std::string, rec::ItemStatsRecord>> stats);
   // Serves `model` from the next snapshot on.
   void SetModel(std::shared_ptr<const ServingModel> model);
   // Returns the item's statistics (zero when it has none).

@@ -29,10 +29,11 @@ class AlsRecommenderTest : public ::testing::Test {
     std::vector<ItemInfo> infos;
     for (int i = 0; i < data_.num_items; ++i) {
       trained_.item_ids.push_back(Id(i));
-      infos.push_back({Id(i), {Cat(i)}, "", 1.0, Availability::kInStock, 0});
+      infos.push_back({Id(i), {Cat(i)}, i < 10 ? "Acme" : "", 1.0, Availability::kInStock, 0});
     }
     infos.push_back({"new-even", {"Even"}, "", 1.0, Availability::kInStock, 0});
     infos.push_back({"new-orphan", {"Elsewhere"}, "", 1.0, Availability::kInStock, 0});
+    infos.push_back({"new-branded", {"Nowhere"}, "Acme", 1.0, Availability::kInStock, 0});
     catalog_ = CatalogIndex::Build(infos, {});
     auto rec = AlsRecommender::Create(catalog_, trained_, options_, "test-1");
     ASSERT_TRUE(rec.ok()) << rec.status();
@@ -87,7 +88,8 @@ TEST_F(AlsRecommenderTest, ContextItemsAloneGiveSimilarItems) {
 
 TEST_F(AlsRecommenderTest, NewItemsBorrowTheirCategorysFactors) {
   EXPECT_EQ(rec_->trained_items(), 60);
-  EXPECT_EQ(rec_->imputed_items(), 1);  // new-even; new-orphan has no trained category
+  // new-even by its category, new-branded by its brand; new-orphan has neither.
+  EXPECT_EQ(rec_->imputed_items(), 2);
   // Only the new items allowed: the one with imputed factors can be chosen.
   ItemMask allowed(catalog_->size());
   allowed.Set(catalog_->Find("new-even"));
@@ -99,6 +101,29 @@ TEST_F(AlsRecommenderTest, NewItemsBorrowTheirCategorysFactors) {
   EXPECT_EQ(catalog_->item(got[0].item).id, "new-even");
   EXPECT_EQ(got[0].reason, Reason::kNewArrival);
   EXPECT_EQ(catalog_->CategoryName(got[0].category), "Even");
+}
+
+TEST_F(AlsRecommenderTest, ExplorationShareReservesSlotsForNewItems) {
+  std::vector<Interaction> history;
+  for (int i : {1, 3, 5, 7, 9, 11}) history.push_back({catalog_->Find(Id(i)), 1.0f, 0});
+  ItemMask allowed(catalog_->size(), true);
+  for (const auto& h : history) allowed.Reset(h.item);
+  RecommendContext ctx{.count = 5, .allowed = &allowed, .history = history};
+  auto count_new = [&](const std::vector<ScoredItem>& got) {
+    int n = 0;
+    for (const auto& s : got) n += s.reason == Reason::kNewArrival;
+    return n;
+  };
+  auto plain = rec_->Recommend(ctx);
+  ASSERT_EQ(plain.size(), 5u);
+  auto exploring = AlsRecommender::Create(catalog_, trained_, options_, "x", 0.4);
+  ASSERT_TRUE(exploring.ok());
+  auto got = (*exploring)->Recommend(ctx);
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(count_new(got), std::max(2, count_new(plain)));
+  // The established items kept are the plain answer's best ones, in order.
+  EXPECT_EQ(got[0].item, plain[0].item);
+  for (const auto& s : got) EXPECT_TRUE(allowed.Test(s.item));
 }
 
 TEST_F(AlsRecommenderTest, NoUsableHistoryReturnsNothing) {
