@@ -33,7 +33,7 @@ absl::Status PersonaApi::TrackEvents(const v1::TrackEventsRequest& request,
   for (auto outcome : result.outcomes) stored += outcome == storage::AppendOutcome::kStored;
   response->set_accepted(stored);
   response->set_duplicates(static_cast<int64_t>(records.size()) - stored);
-  state->ApplyItemStats(result.item_stats);
+  state->ApplyItemStats(std::move(result.item_stats));
   state->events_since_start.fetch_add(stored, std::memory_order_relaxed);
   return absl::OkStatus();
 }

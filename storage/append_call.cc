@@ -34,6 +34,13 @@ AppendCall::AppendCall(Context& ctx, std::string_view shop_name, ShopState& shop
   if (shop_.item_category.size() + event_count * 100 > kMaxCachedItems) shop_.item_category.clear();
 }
 
+AppendCall::~AppendCall() {
+  if (committed_ || changed_items_.empty()) return;
+  // The cache holds changes that never reached the disk: drop it.
+  shop_.item_stats.clear();
+  shop_.item_stats_loaded = false;
+}
+
 absl::Status AppendCall::Process(const std::vector<rec::EventRecord>& events) {
   for (const rec::EventRecord& event : events) {
     ASSIGN_OR_RETURN(const bool duplicate, IsDuplicate(event));
@@ -251,15 +258,8 @@ absl::Status AppendCall::UpdateItemStats(SubjectState* subject, const rec::Event
     if (country.empty()) country = subject->agg.last_country();
   }
   for (const auto& item : event.items()) {
-    auto it = item_stats_.find(item.item_id());
-    if (it == item_stats_.end()) {
-      auto cached = shop_.item_stats.find(item.item_id());
-      it = item_stats_
-               .emplace(item.item_id(), cached != shop_.item_stats.end() ? cached->second
-                                                                         : rec::ItemStatsRecord())
-               .first;
-    }
-    ApplyEventToItem(event, item, country, options, &it->second);
+    changed_items_.insert(item.item_id());
+    ApplyEventToItem(event, item, country, options, &shop_.item_stats[item.item_id()]);
   }
   return absl::OkStatus();
 }
@@ -273,18 +273,18 @@ absl::StatusOr<AppendResult> AppendCall::Commit() && {
       result_.subjects.push_back(Subject{subject->kind, subject->id});
     }
   }
-  for (const auto& [item_id, stats] : item_stats_) {
+  for (const std::string& item_id : changed_items_) {
     keys::BuildKey(shop_name_, keys::kItem, item_id, &key_);
-    batch_.PutRecord(kAggregates, key_, stats);
+    batch_.PutRecord(kAggregates, key_, shop_.item_stats.at(item_id));
   }
   batch_.PutRecord(kMetadata, keys::ShopRecordKey(shop_name_), record_);
   RETURN_IF_ERROR(batch_.Commit("appending events"));
   shop_.record = std::move(record_);
   shop_.record_persisted = true;
-  result_.item_stats.reserve(item_stats_.size());
-  for (auto& [item_id, stats] : item_stats_) {
-    shop_.item_stats[item_id] = stats;
-    result_.item_stats.emplace_back(item_id, std::move(stats));
+  committed_ = true;
+  result_.item_stats.reserve(changed_items_.size());
+  for (const std::string& item_id : changed_items_) {
+    result_.item_stats.emplace_back(item_id, shop_.item_stats.at(item_id));
   }
   return std::move(result_);
 }

@@ -27,6 +27,12 @@ class AppendCall {
  public:
   // `shop` must be loaded (EnsureShopLoaded) and its item statistics too.
   AppendCall(Context& ctx, std::string_view shop_name, ShopState& shop, size_t event_count);
+  // Item statistics are updated in the shop's cache as events are processed
+  // (no copies); a call dropped without a successful Commit therefore makes
+  // the shop reload them from disk on its next Append.
+  ~AppendCall();
+  AppendCall(const AppendCall&) = delete;
+  AppendCall& operator=(const AppendCall&) = delete;
 
   // Adds every event's effects to the batch; writes nothing. `events` must
   // outlive the call. On error the call must be dropped without Commit.
@@ -81,7 +87,8 @@ class AppendCall {
   absl::flat_hash_map<std::string, std::unique_ptr<SubjectState>> subjects_;  // by aggregates key
   std::vector<SubjectState*> subject_order_;
   absl::flat_hash_map<std::string, std::string> aliases_;  // session → customer ("" = none)
-  absl::flat_hash_map<std::string, rec::ItemStatsRecord> item_stats_;  // changed by this call
+  absl::flat_hash_set<std::string> changed_items_;  // whose stats this call changed in shop_
+  bool committed_ = false;
   // Reused buffers.
   std::string key_;
   std::string value_;
