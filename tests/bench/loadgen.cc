@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "persona/v1/events.grpc.pb.h"
+#include "tests/bench/als_phase.h"
 #include "tests/bench/echo_reference.h"
 #include "tests/bench/event_stream.h"
 #include "tests/bench/persona_phases.h"
@@ -64,6 +65,13 @@ ABSL_FLAG(bool, smoke, false,
           "Quick check for ctest: a small shop and short warm-ups; every phase "
           "must work.");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the traffic.");
+ABSL_FLAG(bool, als100k, false,
+          "Also run the ALS phase: a separate persona-server with a synthetic "
+          "shop of --als_items items, trained, Recommend through the fold-in "
+          "path (slow: loading and training take minutes).");
+ABSL_FLAG(int, als_items, 100000, "Items of the ALS phase's shop.");
+ABSL_FLAG(int, als_customers, 20000, "Customers of the ALS phase's shop.");
+ABSL_FLAG(int, als_events, 20, "Events per customer in the ALS phase's shop.");
 
 namespace persona::bench {
 namespace {
@@ -130,6 +138,12 @@ std::string CheckSettings(const Settings& s) {
   if (s.synthetic_items < 10 || s.synthetic_customers < 1) {
     return "--synthetic_items must be at least 10 and --synthetic_customers "
            "positive";
+  }
+  if (absl::GetFlag(FLAGS_als_items) < 100 ||
+      absl::GetFlag(FLAGS_als_customers) < 1 ||
+      absl::GetFlag(FLAGS_als_events) < 1) {
+    return "--als_items must be at least 100, --als_customers and "
+           "--als_events positive";
   }
   return "";
 }
@@ -343,6 +357,20 @@ const PhaseResult* Find(const std::vector<PhaseResult>& results,
   return nullptr;
 }
 
+// Runs the ALS phase on its own server (after the demo server stopped).
+PhaseResult AlsPhase(const Settings& s, std::string* description) {
+  AlsPhaseOptions o;
+  o.server_binary = absl::GetFlag(FLAGS_server).empty()
+                        ? testing::ServerBinary()
+                        : absl::GetFlag(FLAGS_server);
+  o.items = absl::GetFlag(FLAGS_als_items);
+  o.customers = absl::GetFlag(FLAGS_als_customers);
+  o.events_per_customer = absl::GetFlag(FLAGS_als_events);
+  o.loop = Loop(s, s.concurrency);
+  o.seed = s.seed;
+  return RunAlsPhase(o, description);
+}
+
 PhaseResult EchoPhase(const Settings& s) {
   std::fprintf(stderr, "persona-loadgen: echo reference\n");
   absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
@@ -355,13 +383,17 @@ PhaseResult EchoPhase(const Settings& s) {
 // be written.
 bool Report(const RunInfo& info, const std::vector<PhaseResult>& results) {
   const PhaseResult* rocksdb = Find(results, "rocksdb");
-  const std::vector<Ratio> ratios = {
+  std::vector<Ratio> ratios = {
       MakeRatio("Recommend QPS / echo QPS", Find(results, "persona Recommend"),
                 Find(results, "echo"), 0.5),
       MakeRatio("unary ingest / RocksDB loop",
                 Find(results, "persona TrackEvents"), rocksdb, 0.3),
       MakeRatio("stream ingest / RocksDB loop",
                 Find(results, "persona StreamEvents"), rocksdb, 0.3)};
+  if (const PhaseResult* als = Find(results, "ALS Recommend")) {
+    ratios.push_back(
+        MakeRatio("ALS Recommend QPS / echo QPS", als, Find(results, "echo"), 0));
+  }
   PrintTable(stdout, info, results, ratios);
   const std::string json = absl::GetFlag(FLAGS_json);
   if (json.empty()) return true;
@@ -394,11 +426,16 @@ int Main() {
   ShopSource shop = ChooseShop(s);
   std::vector<PhaseResult> persona;
   RunPersona(s, shop, persona);
+  std::string als_description;
+  if (absl::GetFlag(FLAGS_als100k)) {
+    persona.push_back(AlsPhase(s, &als_description));
+  }
   if (s.phases.contains("rocksdb")) {
     results.push_back(RocksDbPhase(s, shop, persona));
   }
   results.insert(results.end(), persona.begin(), persona.end());
   info.shop = shop.description;
+  if (!als_description.empty()) info.shop += "\n" + als_description;
   info.load_after = LoadAverage();
   bool ok = Report(info, results);
   for (const auto& r : results) ok &= r.ok();

@@ -107,6 +107,11 @@ void PrintTable(std::FILE* out, const RunInfo& info,
       "\n(cpu columns: cores busy during the window; srv us/u: server CPU "
       "microseconds per call or event)\n\n");
   for (const Ratio& r : ratios) {
+    if (r.target <= 0) {  // reported for information
+      std::fprintf(out, "%-34s %6s   (no target)\n", r.name.c_str(),
+                   Cell(r.value, "%.3f").c_str());
+      continue;
+    }
     std::fprintf(out, "%-34s %6s   target >= %.2f   %s\n", r.name.c_str(),
                  Cell(r.value, "%.3f").c_str(), r.target,
                  std::isfinite(r.value) ? (r.pass() ? "PASS" : "MISS") : "n/a");

@@ -15,7 +15,7 @@ namespace persona::bench {
 struct Ratio {
   std::string name;
   double value = 0;   // NaN when a side is missing or failed
-  double target = 0;  // the ratio must be at least this
+  double target = 0;  // the ratio must be at least this (0: no target)
   bool pass() const { return value >= target; }
 };
 

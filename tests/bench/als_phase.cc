@@ -1,0 +1,229 @@
+#include "tests/bench/als_phase.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "persona/v1/admin.grpc.pb.h"
+#include "persona/v1/catalog.grpc.pb.h"
+#include "persona/v1/events.grpc.pb.h"
+#include "persona/v1/recommend.grpc.pb.h"
+#include "tests/bench/workload.h"
+#include "tests/testing/server_process.h"
+
+namespace persona::bench {
+namespace {
+
+constexpr int kItemBatch = 500;
+constexpr int kEventBatch = 1000;  // the server's default limits.max_batch
+constexpr int kTopCategories = 6;  // SyntheticCategory's first level
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::unique_ptr<grpc::ClientContext> Context(int seconds) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return ctx;
+}
+
+std::string ItemId(int i) { return absl::StrFormat("P%06d", i); }
+std::string CustomerId(int i) { return absl::StrFormat("als-k%06d", i); }
+
+// Picks an item with P(i) ~ 1/(i+1) (Zipf, exponent 1): log-uniform over 1..n.
+int ZipfItem(std::mt19937_64& rng, int n) {
+  const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+  const int i = static_cast<int>(std::exp(u * std::log(n + 1.0))) - 1;
+  return std::clamp(i, 0, n - 1);
+}
+
+absl::Status CheckCall(const grpc::Status& status, const char* what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+absl::Status PutItems(const std::shared_ptr<grpc::Channel>& channel, int items) {
+  auto stub = v1::CatalogService::NewStub(channel);
+  for (int first = 0; first < items; first += kItemBatch) {
+    v1::UpsertItemsRequest request;
+    for (int i = first; i < std::min(items, first + kItemBatch); ++i) {
+      v1::Item* item = request.add_items();
+      item->set_id(ItemId(i));
+      item->set_title(absl::StrCat("Product ", i));
+      for (auto& part : SyntheticCategory(i)) item->add_category_path(part);
+      item->set_price(1.0 + i % 40);
+      item->set_currency("GBP");
+      item->set_availability(v1::IN_STOCK);
+      item->set_url(absl::StrCat("https://shop.example/p/", i));
+    }
+    v1::UpsertItemsResponse response;
+    if (absl::Status s = CheckCall(stub->UpsertItems(Context(60).get(), request, &response),
+                                   "UpsertItems");
+        !s.ok()) {
+      return s;
+    }
+    if (response.accepted() != request.items_size()) {
+      return absl::InternalError(absl::StrCat("UpsertItems accepted ", response.accepted(),
+                                              " of ", request.items_size()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Each customer prefers one top-level category: 70% of their events pick a
+// popular item of it, the rest any popular item. 70% views, 20% cart adds,
+// 10% purchases, one item each.
+void MakeEvent(std::mt19937_64& rng, int customer, int k, int items, v1::Event* e) {
+  std::uniform_int_distribution<int> percent(0, 99);
+  int item = ZipfItem(rng, items);
+  if (percent(rng) < 70) {
+    const int preferred = customer % kTopCategories;
+    item = item - item % kTopCategories + preferred;
+    if (item >= items) item -= kTopCategories;
+  }
+  e->set_event_id(absl::StrFormat("als-e%06d-%d", customer, k));
+  e->set_customer_id(CustomerId(customer));
+  e->set_channel(v1::WEB);
+  const int kind = percent(rng);
+  e->set_type(kind < 70 ? v1::PRODUCT_VIEW : kind < 90 ? v1::ADD_TO_CART : v1::PURCHASE);
+  auto* line = e->add_items();
+  line->set_item_id(ItemId(item));
+  line->set_quantity(1);
+  line->set_price(1.0 + item % 40);
+  if (e->type() == v1::PURCHASE) {
+    e->set_order_id(absl::StrFormat("als-o%06d-%d", customer, k));
+    e->set_value(line->price());
+  }
+}
+
+absl::Status PutEvents(const std::shared_ptr<grpc::Channel>& channel,
+                       const AlsPhaseOptions& o) {
+  auto stub = v1::EventService::NewStub(channel);
+  std::mt19937_64 rng(o.seed);
+  v1::TrackEventsRequest request;
+  const auto flush = [&]() -> absl::Status {
+    if (request.events_size() == 0) return absl::OkStatus();
+    v1::TrackEventsResponse response;
+    if (absl::Status s = CheckCall(stub->TrackEvents(Context(120).get(), request, &response),
+                                   "TrackEvents");
+        !s.ok()) {
+      return s;
+    }
+    if (response.accepted() != request.events_size()) {
+      return absl::InternalError(absl::StrCat("TrackEvents accepted ", response.accepted(),
+                                              " of ", request.events_size()));
+    }
+    request.Clear();
+    return absl::OkStatus();
+  };
+  for (int c = 0; c < o.customers; ++c) {
+    for (int k = 0; k < o.events_per_customer; ++k) {
+      MakeEvent(rng, c, k, o.items, request.add_events());
+      if (request.events_size() == kEventBatch) {
+        if (absl::Status s = flush(); !s.ok()) return s;
+      }
+    }
+  }
+  return flush();
+}
+
+absl::StatusOr<v1::ModelInfo> Train(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::AdminService::NewStub(channel);
+  v1::ModelInfo info;
+  if (absl::Status s = CheckCall(
+          stub->TrainModel(Context(1800).get(), v1::TrainModelRequest(), &info), "TrainModel");
+      !s.ok()) {
+    return s;
+  }
+  return info;
+}
+
+PhaseResult Measure(const std::shared_ptr<grpc::Channel>& channel, const AlsPhaseOptions& o,
+                    const std::string& name, pid_t pid) {
+  auto stub = v1::RecommendService::NewStub(channel);
+  using Loop = ClosedLoop<v1::RecommendRequest, v1::RecommendResponse>;
+  Loop::Hooks hooks;
+  hooks.make_request = [&](std::mt19937_64& rng, v1::RecommendRequest* r) {
+    r->set_customer_id(CustomerId(std::uniform_int_distribution<int>(0, o.customers - 1)(rng)));
+    r->set_placement("home");
+    r->set_count(10);
+  };
+  hooks.start = [&](grpc::ClientContext* ctx, const v1::RecommendRequest* request,
+                    v1::RecommendResponse* response, Loop::Done done) {
+    stub->async()->Recommend(ctx, request, response, std::move(done));
+  };
+  hooks.check = [](const v1::RecommendRequest& request, const v1::RecommendResponse& response,
+                   std::string* error) {
+    if (response.items_size() == 0) {
+      *error = absl::StrCat("Recommend for ", request.customer_id(), " answered no item");
+      return int64_t{-1};
+    }
+    if (response.model_version().rfind("als-", 0) != 0) {
+      *error = absl::StrCat("Recommend for ", request.customer_id(), " served by ",
+                            response.model_version(), ", not the ALS model");
+      return int64_t{-1};
+    }
+    return int64_t{1};
+  };
+  return Loop::Run(name, "calls/s", o.loop, hooks, pid);
+}
+
+}  // namespace
+
+PhaseResult RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
+  const std::string name = o.items % 1000 == 0
+                               ? absl::StrCat("ALS Recommend ", o.items / 1000, "k items")
+                               : absl::StrCat("ALS Recommend ", o.items, " items");
+  PhaseResult failed;
+  failed.name = name;
+  testing::TempDir dir;
+  testing::ServerProcess server(o.server_binary, dir.path() + "/data");
+  std::fprintf(stderr, "persona-loadgen: ALS phase: starting %s\n", o.server_binary.c_str());
+  if (!server.Start()) {
+    failed.error = "persona-server did not start (see stderr)";
+    return failed;
+  }
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  const Clock::time_point load_start = Clock::now();
+  std::fprintf(stderr, "persona-loadgen: ALS phase: loading %d items, %d x %d events\n", o.items,
+               o.customers, o.events_per_customer);
+  absl::Status loaded = PutItems(channel, o.items);
+  if (loaded.ok()) loaded = PutEvents(channel, o);
+  if (!loaded.ok()) {
+    failed.error = "loading the synthetic shop failed: " + loaded.ToString();
+    return failed;
+  }
+  const double load_s = SecondsSince(load_start);
+  std::fprintf(stderr, "persona-loadgen: ALS phase: training\n");
+  const Clock::time_point train_start = Clock::now();
+  absl::StatusOr<v1::ModelInfo> info = Train(channel);
+  if (!info.ok()) {
+    failed.error = "training failed: " + info.status().ToString();
+    return failed;
+  }
+  const double train_s = SecondsSince(train_start);
+  *description = absl::StrFormat(
+      "ALS phase: %d items (Zipf popularity, 3-level categories), %d customers x %d events "
+      "loaded through the API in %.1f s; TrainModel %.1f s wall (model %s: %d users, %d items, "
+      "%d interactions, %d factors, %d iterations, %.1f s training)",
+      o.items, o.customers, o.events_per_customer, load_s, train_s, info->version(),
+      info->users(), info->items(), info->interactions(), info->factors(), info->iterations(),
+      info->training_seconds());
+  std::fprintf(stderr, "persona-loadgen: ALS phase: Recommend\n");
+  PhaseResult result = Measure(channel, o, name, FindChild("persona-server"));
+  if (const int status = server.Stop(); status != 0 && result.error.empty()) {
+    result.error = absl::StrCat("persona-server exit status ", status);
+  }
+  return result;
+}
+
+}  // namespace persona::bench

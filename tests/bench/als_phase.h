@@ -1,0 +1,39 @@
+// The "ALS at 100k items" phase of the load generator (issue 3): starts its
+// own persona-server on a temporary directory, loads a synthetic shop of
+// `items` items (power-law popularity, three-level categories) and
+// `customers` customers with `events_per_customer` events each through the
+// API, trains the collaborative-filtering model (AdminService.TrainModel),
+// then measures Recommend on the "home" placement for customers with a
+// history, i.e. the ALS fold-in + top-k path, with the closed-loop driver.
+//
+// Thread-safety: blocks its caller; not for concurrent use with another
+// phase that starts a persona-server (the server's CPU time is found by name).
+#ifndef PERSONA_TESTS_BENCH_ALS_PHASE_H_
+#define PERSONA_TESTS_BENCH_ALS_PHASE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "tests/bench/closed_loop.h"
+#include "tests/bench/stats.h"
+
+namespace persona::bench {
+
+struct AlsPhaseOptions {
+  std::string server_binary;    // persona-server to start
+  int items = 100'000;          // catalog size
+  int customers = 20'000;       // customers with a history
+  int events_per_customer = 20; // behaviour events each (views, carts, purchases)
+  LoopOptions loop;             // the measured Recommend loop
+  uint64_t seed = 1;
+};
+
+// Runs the phase. Its result is named "ALS Recommend 100k items" (for 100,000);
+// it fails on any error status, a response without items, or a response whose
+// model_version does not start with "als-". `description` receives what was
+// loaded and how long loading and training took.
+PhaseResult RunAlsPhase(const AlsPhaseOptions& options, std::string* description);
+
+}  // namespace persona::bench
+
+#endif  // PERSONA_TESTS_BENCH_ALS_PHASE_H_
