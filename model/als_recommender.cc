@@ -37,9 +37,11 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
   r->factors_.assign(static_cast<size_t>(n) * dim, 0.0f);
   r->trained_ = ItemMask(n);
   r->imputed_ = ItemMask(n);
+  std::vector<int32_t> new_index(trained.item_ids.size(), -1);
   for (size_t t = 0; t < trained.item_ids.size(); ++t) {
     const int32_t i = r->catalog_->Find(trained.item_ids[t]);
     if (i < 0) continue;  // no longer in the catalog
+    new_index[t] = i;
     std::copy_n(trained.factors.data() + t * dim, dim, r->factors_.data() + int64_t{i} * dim);
     r->trained_.Set(i);
   }
@@ -82,8 +84,13 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
   }
   r->scorable_ = r->trained_;
   r->scorable_.Or(r->imputed_);
-  ASSIGN_OR_RETURN(r->fold_in_,
-                   FoldIn::Create(FactorView{r->factors_.data(), n, dim}, options));
+  const FactorView view{r->factors_.data(), n, dim};
+  if (trained.weighting.has_value()) {
+    ASSIGN_OR_RETURN(Bm25Weighting weighting, trained.weighting->Reindexed(new_index, n));
+    ASSIGN_OR_RETURN(r->fold_in_, FoldIn::Create(view, options, std::move(weighting)));
+  } else {
+    ASSIGN_OR_RETURN(r->fold_in_, FoldIn::Create(view, options));
+  }
   return std::shared_ptr<const AlsRecommender>(std::move(r));
 }
 

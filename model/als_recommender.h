@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "model/fold_in.h"
 #include "model/recommender.h"
 #include "model/topk.h"
+#include "model/weighting.h"
 
 namespace persona::model {
 
@@ -32,6 +34,9 @@ struct TrainedItems {
   int32_t dim = 0;
   // Row-major, item_ids.size() x dim.
   std::vector<float> factors;
+  // The weighting the training strengths went through (by the rows above);
+  // fold-in applies the same to a visitor's raw strengths.
+  std::optional<Bm25Weighting> weighting;
 };
 
 class AlsRecommender : public Recommender {

@@ -118,6 +118,7 @@ void Shop::AlignModel(ShopSnapshot& next) {
   trained.item_ids = model_->als.item_ids;
   trained.dim = model_->als.factors.factors;
   trained.factors = model_->als.factors.item_factors;
+  trained.weighting = model_->als.weighting;
   auto als = model::AlsRecommender::Create(next.catalog, trained, model_->als.options,
                                            model_->version, options_.exploration_share);
   if (als.ok()) {

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "model/interactions.h"
+#include "model/serving_model.h"
 
 namespace persona::server {
 namespace {
@@ -76,12 +77,7 @@ std::string VersionAt(int64_t ms) {
 
 TrainerOptions DefaultTrainerOptions() {
   TrainerOptions o;
-  o.als.factors = 64;
-  o.als.regularization = 30.0f;
-  o.als.scaling = model::ConfidenceScaling::kLog;
-  o.als.alpha = 1.0f;
-  o.als.iterations = 15;
-  o.als.cg_steps = 3;
+  o.als = model::TunedAlsOptions();
   o.neighbors.max_neighbors = 30;
   return o;
 }
@@ -154,16 +150,15 @@ absl::StatusOr<ServingModel> Trainer::Build(const std::string& shop) {
   }
   ASSIGN_OR_RETURN(auto matrix, model::InteractionMatrix::Build(d.users.size(), d.items.size(),
                                                                 d.interactions));
-  ASSIGN_OR_RETURN(model::FactorModel factors, model::TrainAls(matrix, options_.als));
+  // BM25-weighted implicit ALS; serving folds users in from their current
+  // behaviour through the same weighting, so only item factors are kept.
+  model::ServingTrainOptions train;
+  train.als = options_.als;
+  train.bm25 = options_.bm25;
   ServingModel out;
+  ASSIGN_OR_RETURN(out.als, model::TrainServingModel(matrix, d.items.keys(), train, *clock_));
   out.users = d.users.size();
   out.interactions = matrix.nnz();
-  // Serving folds users in from their current behaviour: only items are kept.
-  factors.num_users = 0;
-  factors.user_factors.clear();
-  out.als.options = options_.als;
-  out.als.factors = std::move(factors);
-  out.als.item_ids = d.items.keys();
   ASSIGN_OR_RETURN(out.bought_together, Neighbors(d.orders, d.bought, d.items.size(),
                                                   d.items.keys(), options_.neighbors));
   ASSIGN_OR_RETURN(out.viewed_together, Neighbors(d.sessions, d.viewed, d.items.size(),
@@ -180,8 +175,6 @@ absl::StatusOr<std::shared_ptr<const ServingModel>> Trainer::Train(const std::st
   model.training_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   model.version = VersionAt(model.trained_time_ms);
-  model.als.trained_at_ms = model.trained_time_ms;
-  model.als.training_time_ms = static_cast<int64_t>(model.training_seconds * 1000);
   ASSIGN_OR_RETURN(const std::string bytes, EncodeServingModel(model));
   RETURN_IF_ERROR(db_->models().PutModel(shop, model.version, bytes));
   auto shared = std::make_shared<const ServingModel>(std::move(model));

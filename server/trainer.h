@@ -27,13 +27,15 @@ namespace persona::server {
 
 struct TrainerOptions {
   model::AlsOptions als;
+  // Weight strengths BM25-style before training (and at fold-in); default on.
+  bool bm25 = true;
   // Shops with fewer interactions are served by popularity alone (default 100).
   int64_t min_interactions = 100;
   model::NeighborOptions neighbors;
 };
 
 // Returns the tuned defaults (docs/MODEL.md): 64 factors, lambda 30, log
-// confidence with alpha 1, 15 iterations of 3 CG steps.
+// confidence with alpha 1, BM25 weighting, 15 iterations of 3 CG steps.
 TrainerOptions DefaultTrainerOptions();
 
 // The confidence strength one event adds to each of its items for
