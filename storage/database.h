@@ -50,8 +50,9 @@ struct AggregationOptions {
   int max_bought_items = 1000;
   // Order ids remembered to count the rows of one order once (default 32).
   int max_recent_order_ids = 32;
-  // Item interactions remembered per subject for real-time fold-in (default 64).
-  int max_recent_interactions = 64;
+  // Item interactions remembered per subject for real-time fold-in (default
+  // 20: every event rewrites the aggregates record, so its size is ingest cost).
+  int max_recent_interactions = 20;
 };
 
 struct DatabaseOptions {
