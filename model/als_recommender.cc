@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "Eigen/Core"
 #include "absl/container/flat_hash_map.h"
 #include "common/status_macros.h"
 
@@ -82,6 +83,7 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
       if (it != brand_mean.end()) impute(i, it->second.first, it->second.second);
     }
   }
+  r->imputed_count_ = r->imputed_.Count();
   r->scorable_ = r->trained_;
   r->scorable_.Or(r->imputed_);
   const FactorView view{r->factors_.data(), n, dim};
@@ -120,10 +122,24 @@ std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) c
   ItemMask allowed = *ctx.allowed;
   allowed.And(scorable_);
   const FactorView items{factors_.data(), catalog_->size(), dim_};
-  std::vector<ScoredIndex> top = TopKDot(items, user.data(), ctx.count, &allowed);
   const int explore = exploration_share_ > 0
                           ? static_cast<int>(std::ceil(exploration_share_ * ctx.count)) : 0;
-  if (explore > 0 && imputed_.Count() > 0) {
+  const bool exploring = explore > 0 && imputed_count_ > 0;
+  // With many new items, the exploration pick would touch most of the
+  // catalog again: score every item once and select twice from the scores.
+  std::vector<float> scores;
+  if (exploring && imputed_count_ * 8 > catalog_->size()) {
+    scores.resize(catalog_->size());
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> y(
+        factors_.data(), catalog_->size(), dim_);
+    Eigen::Map<Eigen::VectorXf>(scores.data(), catalog_->size()).noalias() =
+        y * Eigen::Map<const Eigen::VectorXf>(user.data(), dim_);
+  }
+  auto select = [&](int k, const ItemMask* mask) {
+    return scores.empty() ? TopKDot(items, user.data(), k, mask) : TopKScores(scores, k, mask);
+  };
+  std::vector<ScoredIndex> top = select(ctx.count, &allowed);
+  if (exploring) {
     // Reserve the last `explore` slots for the best new items not chosen yet.
     ItemMask fresh = allowed;
     fresh.And(imputed_);
@@ -132,7 +148,7 @@ std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) c
     for (const ScoredIndex& s : top) have_new += imputed_.Test(s.item);
     const int want = std::max(0, explore - have_new);
     std::vector<ScoredIndex> extra;
-    if (want > 0) extra = TopKDot(items, user.data(), want, &fresh);
+    if (want > 0) extra = select(want, &fresh);
     // Make room by dropping the weakest established items (the list is best first).
     const size_t room = static_cast<size_t>(ctx.count) - top.size();
     size_t to_drop = extra.size() > room ? extra.size() - room : 0;

@@ -74,6 +74,7 @@ class AlsRecommender : public Recommender {
   std::vector<float> factors_;  // catalog->size() x dim_
   ItemMask trained_;
   ItemMask imputed_;
+  int32_t imputed_count_ = 0;
   ItemMask scorable_;  // trained_ | imputed_
   std::unique_ptr<const FoldIn> fold_in_;
 };
