@@ -1,6 +1,7 @@
 #include "model/als_recommender.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "Eigen/Core"
@@ -96,6 +97,12 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
   return std::shared_ptr<const AlsRecommender>(std::move(r));
 }
 
+void AlsRecommender::SetAnn(std::shared_ptr<const AnnIndex> ann) const {
+  std::atomic_store(&ann_, std::move(ann));
+}
+
+bool AlsRecommender::has_ann() const { return std::atomic_load(&ann_) != nullptr; }
+
 std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) const {
   std::vector<ScoredItem> out;
   if (ctx.count <= 0 || ctx.allowed == nullptr) return out;
@@ -128,14 +135,16 @@ std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) c
   // With many new items, the exploration pick would touch most of the
   // catalog again: score every item once and select twice from the scores.
   std::vector<float> scores;
-  if (exploring && imputed_count_ * 8 > catalog_->size()) {
+  if (exploring && imputed_count_ * 8 > catalog_->size() && !has_ann()) {
     scores.resize(catalog_->size());
     Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> y(
         factors_.data(), catalog_->size(), dim_);
     Eigen::Map<Eigen::VectorXf>(scores.data(), catalog_->size()).noalias() =
         y * Eigen::Map<const Eigen::VectorXf>(user.data(), dim_);
   }
+  const std::shared_ptr<const AnnIndex> ann = std::atomic_load(&ann_);
   auto select = [&](int k, const ItemMask* mask) {
+    if (ann != nullptr) return ann->Search(user.data(), k, mask);
     return scores.empty() ? TopKDot(items, user.data(), k, mask) : TopKScores(scores, k, mask);
   };
   std::vector<ScoredIndex> top = select(ctx.count, &allowed);

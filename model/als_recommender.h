@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/als.h"
+#include "model/ann.h"
 #include "model/catalog_index.h"
 #include "model/fold_in.h"
 #include "model/recommender.h"
@@ -60,6 +61,15 @@ class AlsRecommender : public Recommender {
   // Items with trained factors, and items with category-imputed ones.
   int32_t trained_items() const { return trained_.Count(); }
   int32_t imputed_items() const { return imputed_.Count(); }
+  // Item factors aligned with the catalog (rows = catalog size); valid as
+  // long as this recommender lives.
+  FactorView factors() const { return {factors_.data(), catalog_->size(), dim_}; }
+  // Attaches an approximate index built over factors(); from then on top-k
+  // searches it instead of scoring every item. Thread-safe: readers see the
+  // index or not, never a half-built one.
+  void SetAnn(std::shared_ptr<const AnnIndex> ann) const;
+  bool has_ann() const;
+
   // Returns item i's factor row (dim floats).
   const float* ItemFactors(int32_t i) const { return factors_.data() + int64_t{i} * dim_; }
   int32_t dim() const { return dim_; }
@@ -77,6 +87,8 @@ class AlsRecommender : public Recommender {
   int32_t imputed_count_ = 0;
   ItemMask scorable_;  // trained_ | imputed_
   std::unique_ptr<const FoldIn> fold_in_;
+  // Published once by SetAnn, read with std::atomic_load.
+  mutable std::shared_ptr<const AnnIndex> ann_;
 };
 
 }  // namespace persona::model

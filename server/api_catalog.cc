@@ -173,6 +173,7 @@ void FillModelInfo(const std::string& shop, const ServingModel& model, const Sho
   if (snap != nullptr && snap->als != nullptr && snap->model.get() == &model) {
     info->set_trained_items(snap->als->trained_items());
     info->set_imputed_items(snap->als->imputed_items());
+    info->set_approximate_index(snap->als->has_ann());
   }
 }
 

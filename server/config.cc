@@ -65,6 +65,7 @@ void ApplyDefaults(cfg::Config& c) {
   }
   if (training->min_interactions() == 0) training->set_min_interactions(100);
   if (!training->has_exploration_share()) training->set_exploration_share(0.1);
+  if (!training->has_ann_min_items()) training->set_ann_min_items(100000);
 }
 
 absl::Status ValidateConfig(const cfg::Config& c) {
@@ -114,6 +115,7 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   }
   if (t.threads() < 1 || t.threads() > 256) return Field("training.threads", "must be between 1 and 256");
   if (t.min_interactions() < 1) return Field("training.min_interactions", "must be >= 1");
+  if (t.ann_min_items() < 0) return Field("training.ann_min_items", "must be >= 0");
   if (!(t.exploration_share() >= 0 && t.exploration_share() <= 1)) {
     return Field("training.exploration_share", "must be between 0 and 1");
   }

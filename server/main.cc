@@ -139,7 +139,8 @@ int Run() {
   builder.SetMaxReceiveMessageSize(config->limits().max_message_bytes());
   // Models: stored ones serve at once; shops without one train in the background.
   TrainingWorker worker(&trainer, db->get(), &shops,
-                        int64_t{config->training().interval_minutes()} * 60'000, clock);
+                        int64_t{config->training().interval_minutes()} * 60'000,
+                        config->training().ann_min_items(), clock);
   worker.LoadOrQueueAll();
   std::thread training_thread([&worker] { worker.Run(); });
   auto services = MakeServices(&api, &worker);

@@ -1,6 +1,7 @@
 #include "server/training_worker.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 namespace persona::server {
@@ -27,8 +28,39 @@ void Log(const std::string& shop, const absl::StatusOr<std::shared_ptr<const Ser
 }  // namespace
 
 TrainingWorker::TrainingWorker(Trainer* trainer, storage::Database* db, ShopRegistry* shops,
-                               int64_t interval_ms, const Clock* clock)
-    : trainer_(trainer), db_(db), shops_(shops), interval_ms_(interval_ms), clock_(clock) {}
+                               int64_t interval_ms, int32_t ann_min_items, const Clock* clock)
+    : trainer_(trainer),
+      db_(db),
+      shops_(shops),
+      interval_ms_(interval_ms),
+      ann_min_items_(ann_min_items),
+      clock_(clock) {}
+
+void TrainingWorker::BuildMissingAnn() {
+  if (ann_min_items_ <= 0) return;
+  auto shops = db_->ListShops();
+  if (!shops.ok()) return;
+  for (const std::string& shop : *shops) {
+    auto state = shops_->Get(shop);
+    if (!state.ok()) continue;
+    // Holding the snapshot keeps the recommender (and its factors) alive.
+    const auto snap = (*state)->Snapshot();
+    if (snap->als == nullptr || snap->als->has_ann() || snap->catalog->size() < ann_min_items_) {
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto index = model::AnnIndex::Build(snap->als->factors(), model::AnnOptions());
+    if (!index.ok()) {
+      std::fprintf(stderr, "persona-server: shop '%s': approximate index failed: %s\n",
+                   shop.c_str(), index.status().ToString().c_str());
+      continue;
+    }
+    snap->als->SetAnn(std::shared_ptr<const model::AnnIndex>(*std::move(index)));
+    std::fprintf(stderr, "persona-server: shop '%s': approximate index over %d items built in "
+                 "%.1f s\n", shop.c_str(), snap->catalog->size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+}
 
 void TrainingWorker::Request(std::string shop, Done done) {
   absl::MutexLock lock(&mu_);
@@ -91,6 +123,7 @@ void TrainingWorker::Run() {
     } else {
       RetrainStale();
     }
+    BuildMissingAnn();
   }
   absl::MutexLock lock(&mu_);
   for (auto& [shop, done] : queue_) done(absl::CancelledError("the server is shutting down"));

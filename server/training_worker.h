@@ -24,9 +24,11 @@ class TrainingWorker {
  public:
   using Done = std::function<void(absl::StatusOr<std::shared_ptr<const ServingModel>>)>;
 
-  // `interval_ms` 0 disables periodic retraining. Pointers are not owned.
+  // `interval_ms` 0 disables periodic retraining. Catalogs with at least
+  // `ann_min_items` items (0: never) get an approximate top-k index, built
+  // here after training or a catalog change. Pointers are not owned.
   TrainingWorker(Trainer* trainer, storage::Database* db, ShopRegistry* shops, int64_t interval_ms,
-                 const Clock* clock);
+                 int32_t ann_min_items, const Clock* clock);
 
   // Queues a training run of `shop`; `done` runs on the worker thread (or
   // with CANCELLED from Stop when the run never started).
@@ -40,11 +42,14 @@ class TrainingWorker {
 
  private:
   void RetrainStale();
+  // Builds the approximate index for every shop whose served model lacks one.
+  void BuildMissingAnn();
 
   Trainer* const trainer_;
   storage::Database* const db_;
   ShopRegistry* const shops_;
   const int64_t interval_ms_;
+  const int32_t ann_min_items_;
   const Clock* const clock_;
   absl::Mutex mu_;
   std::deque<std::pair<std::string, Done>> queue_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -211,13 +212,27 @@ PhaseResult RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
     return failed;
   }
   const double train_s = SecondsSince(train_start);
+  // Catalogs past training.ann_min_items are served through the HNSW index
+  // once the training thread has built it: measure that, waiting up to 10 min.
+  const Clock::time_point index_start = Clock::now();
+  bool indexed = false;
+  for (int poll = 0; poll < 1200 && !indexed; ++poll) {
+    v1::ModelInfo now;
+    auto stub = v1::AdminService::NewStub(channel);
+    indexed = stub->GetModelInfo(Context(30).get(), v1::GetModelInfoRequest(), &now).ok() &&
+              now.approximate_index();
+    if (!indexed) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  const double index_s = SecondsSince(index_start);
   *description = absl::StrFormat(
       "ALS phase: %d items (Zipf popularity, 3-level categories), %d customers x %d events "
       "loaded through the API in %.1f s; TrainModel %.1f s wall (model %s: %d users, %d items, "
-      "%d interactions, %d factors, %d iterations, %.1f s training)",
+      "%d interactions, %d factors, %d iterations, %.1f s training); %s",
       o.items, o.customers, o.events_per_customer, load_s, train_s, info->version(),
       info->users(), info->items(), info->interactions(), info->factors(), info->iterations(),
-      info->training_seconds());
+      info->training_seconds(),
+      indexed ? absl::StrFormat("HNSW index ready %.1f s after training", index_s)
+              : "no HNSW index (exhaustive top-k)");
   std::fprintf(stderr, "persona-loadgen: ALS phase: Recommend\n");
   PhaseResult result = Measure(channel, o, name, FindChild("persona-server"));
   if (const int status = server.Stop(); status != 0 && result.error.empty()) {

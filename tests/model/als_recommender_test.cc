@@ -161,6 +161,31 @@ TEST_F(AlsRecommenderTest, ExplorationWithManyNewItemsScoresOnceAndAgrees) {
   EXPECT_EQ(got[0].item, base[0].item);
 }
 
+TEST_F(AlsRecommenderTest, AnAttachedApproximateIndexAnswersTheSame) {
+  std::vector<Interaction> history = {{catalog_->Find(Id(4)), 1.0f, 0}, {catalog_->Find(Id(8)), 3.0f, 0}};
+  ItemMask allowed(catalog_->size(), true);
+  for (const auto& h : history) allowed.Reset(h.item);
+  RecommendContext ctx{.count = 8, .allowed = &allowed, .history = history};
+  auto exact = rec_->Recommend(ctx);
+  auto fresh = AlsRecommender::Create(catalog_, trained_, options_, "ann");
+  ASSERT_TRUE(fresh.ok());
+  model::AnnOptions ann_options;
+  ann_options.exact_below = 0;  // force the graph path even on this small catalog
+  auto index = AnnIndex::Build((*fresh)->factors(), ann_options);
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_FALSE((*fresh)->has_ann());
+  (*fresh)->SetAnn(std::shared_ptr<const AnnIndex>(*std::move(index)));
+  EXPECT_TRUE((*fresh)->has_ann());
+  auto approx = (*fresh)->Recommend(ctx);
+  ASSERT_EQ(approx.size(), exact.size());
+  int same = 0;
+  for (size_t k = 0; k < exact.size(); ++k) {
+    EXPECT_TRUE(allowed.Test(approx[k].item));
+    for (const auto& e : exact) same += e.item == approx[k].item;
+  }
+  EXPECT_GE(same, static_cast<int>(exact.size()) - 1);  // recall on a tiny graph
+}
+
 TEST_F(AlsRecommenderTest, NoUsableHistoryReturnsNothing) {
   ItemMask allowed(catalog_->size(), true);
   RecommendContext ctx{.count = 5, .allowed = &allowed};
