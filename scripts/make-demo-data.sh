@@ -11,7 +11,7 @@
 # the same bytes (gzip -n stores no name or time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-in="${1:-/work/shared/data/online-retail/OnlineRetail.csv.gz}"
+in="${1:-../shared/data/online-retail/OnlineRetail.csv.gz}"  # shared/ sits beside the repo
 out="${2:-data/demo/online-retail-sample.csv.gz}"
 share="${PERSONA_DEMO_SHARE:-0.27}"
 
