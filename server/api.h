@@ -17,7 +17,7 @@
 #include "persona/v1/events.pb.h"
 #include "persona/v1/recommend.pb.h"
 #include "server/shop_registry.h"
-#include "server/trainer.h"
+#include "server/serving_model.h"
 #include "server/validation.h"
 #include "storage/database.h"
 
@@ -27,9 +27,9 @@ namespace v1 = ::persona::v1;
 
 class PersonaApi {
  public:
-  // `db`, `shops`, `trainer` and `clock` are not owned and must outlive the API.
+  // `db`, `shops` and `clock` are not owned and must outlive the API.
   PersonaApi(const persona::config::v1::Config& config, storage::Database* db,
-             ShopRegistry* shops, Trainer* trainer, const Clock* clock);
+             ShopRegistry* shops, const Clock* clock);
 
   // Catalog.
   absl::Status UpsertItems(const v1::UpsertItemsRequest& request, v1::UpsertItemsResponse* response);
@@ -53,11 +53,9 @@ class PersonaApi {
   // Admin.
   absl::Status GetStats(const v1::GetStatsRequest& request, v1::ShopStats* response);
   absl::Status ListShops(const v1::ListShopsRequest& request, v1::ListShopsResponse* response);
-  // Trains the shop's model on the calling thread (tests and the in-process
-  // path; the gRPC service queues it on the training worker instead).
-  absl::Status TrainModel(const v1::TrainModelRequest& request, v1::ModelInfo* response);
   absl::Status GetModelInfo(const v1::GetModelInfoRequest& request, v1::ModelInfo* response);
-  // Fills `response` for a model just trained for `shop`.
+  // Fills `response` for a model just trained for `shop` (training itself
+  // runs on the TrainingWorker, see grpc_services.cc).
   absl::Status DescribeModel(const std::string& shop, const ServingModel& model,
                              v1::ModelInfo* response);
 
@@ -75,7 +73,6 @@ class PersonaApi {
   const persona::config::v1::Config config_;
   storage::Database* const db_;
   ShopRegistry* const shops_;
-  Trainer* const trainer_;
   const Clock* const clock_;
 };
 

@@ -8,8 +8,8 @@
 namespace persona::server {
 
 PersonaApi::PersonaApi(const persona::config::v1::Config& config, storage::Database* db,
-                       ShopRegistry* shops, Trainer* trainer, const Clock* clock)
-    : config_(config), db_(db), shops_(shops), trainer_(trainer), clock_(clock) {}
+                       ShopRegistry* shops, const Clock* clock)
+    : config_(config), db_(db), shops_(shops), clock_(clock) {}
 
 absl::StatusOr<std::string> PersonaApi::ResolveShop(const std::string& requested) const {
   if (requested.empty()) return config_.server().default_shop();
@@ -178,12 +178,6 @@ void FillModelInfo(const std::string& shop, const ServingModel& model, const Sho
 }
 
 }  // namespace
-
-absl::Status PersonaApi::TrainModel(const v1::TrainModelRequest& request, v1::ModelInfo* response) {
-  ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
-  ASSIGN_OR_RETURN(std::shared_ptr<const ServingModel> model, trainer_->Train(shop));
-  return DescribeModel(shop, *model, response);
-}
 
 absl::Status PersonaApi::DescribeModel(const std::string& shop, const ServingModel& model,
                                        v1::ModelInfo* response) {

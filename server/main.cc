@@ -124,7 +124,7 @@ int Run() {
   TrainerOptions trainer_options = DefaultTrainerOptions();
   ApplyTrainingConfig(config->training(), trainer_options);
   Trainer trainer(db->get(), &shops, trainer_options, clock);
-  PersonaApi api(*config, db->get(), &shops, &trainer, clock);
+  PersonaApi api(*config, db->get(), &shops, clock);
   if (absl::Status s = LoadDemoIfEmpty(*config, **db, api, *clock); !s.ok()) {
     std::fprintf(stderr, "persona-server: demo import failed: %s\n", s.ToString().c_str());
     return 1;
