@@ -48,6 +48,10 @@ model::ItemInfo ToItemInfo(const rec::ItemRecord& r) {
   info.price = r.price();
   info.availability = static_cast<model::Availability>(r.availability());
   info.created_time_ms = r.created_time_ms();
+  info.stock = r.stock();
+  info.tags.assign(r.tags().begin(), r.tags().end());
+  info.attributes.reserve(r.attributes().size());
+  for (const auto& [key, value] : r.attributes()) info.attributes.emplace_back(key, value);
   return info;
 }
 

@@ -71,6 +71,85 @@ TEST(CatalogIndexTest, AllowedAppliesEveryFilter) {
   }
 }
 
+std::shared_ptr<const CatalogIndex> RichCatalog() {
+  std::vector<ItemInfo> items = {
+      {"a", {"Home", "Lighting"}, "Acme", 20.0, Availability::kInStock, 100, 5, {"sale", "new"},
+       {{"color", "red"}, {"margin", "0.4"}}},
+      {"b", {"Home"}, "Glow", 5.0, Availability::kPreorder, 300, -1, {"sale", "sale"},
+       {{"color", "blue"}, {"margin", "x"}}},
+      {"c", {"Home", "Lighting"}, "", 12.0, Availability::kUnspecified, 200, 0, {},
+       {{"margin", "0.10"}, {"margin", "9"}}},
+      {"d", {}, "Acme", 12.0, Availability::kOutOfStock, 50, 7, {"new"}, {}},
+  };
+  return CatalogIndex::Build(std::move(items), {});
+}
+
+std::vector<std::string> ListIds(const CatalogIndex& c, std::span<const int32_t> items) {
+  std::vector<std::string> ids;
+  for (int32_t i : items) ids.push_back(c.item(i).id);
+  return ids;
+}
+
+TEST(CatalogIndexTest, IndexesTagsAttributesAndLeafCategories) {
+  auto c = RichCatalog();
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ListIds(*c, c->TagItems(c->TagId("sale"))), (V{"a", "b"}));  // "b" listed it twice
+  EXPECT_EQ(ListIds(*c, c->TagItems(c->TagId("new"))), (V{"a", "d"}));
+  EXPECT_EQ(c->TagId("gift"), -1);
+  const int32_t color = c->AttributeId("color");
+  const int32_t margin = c->AttributeId("margin");
+  ASSERT_GE(color, 0);
+  ASSERT_GE(margin, 0);
+  EXPECT_EQ(c->AttributeId("size"), -1);
+  EXPECT_EQ(ListIds(*c, c->AttributeItems(margin)), (V{"a", "b", "c"}));
+  EXPECT_EQ(ListIds(*c, c->AttributeValueItems(color, "red")), (V{"a"}));
+  EXPECT_TRUE(c->AttributeValueItems(color, "green").empty());
+  // "c" listed margin twice: the first value counts; "x" is not a number.
+  EXPECT_EQ(*c->ItemAttribute(2, "margin"), "0.10");
+  EXPECT_EQ(c->ItemAttribute(3, "margin"), nullptr);
+  const SortedColumn& numbers = c->AttributeNumbers(margin);
+  EXPECT_EQ(ListIds(*c, numbers.Range(0.0, true, 1.0, true)), (V{"c", "a"}));
+  EXPECT_EQ(ListIds(*c, numbers.Range(0.1, false, 1.0, true)), (V{"a"}));
+  const int32_t lighting = c->CategoryId("Home/Lighting");
+  const int32_t home = c->CategoryId("Home");
+  EXPECT_EQ(ListIds(*c, c->CategoryLeafItems(home)), (V{"b"}));
+  EXPECT_EQ(ListIds(*c, c->CategoryLeafItems(lighting)), (V{"a", "c"}));
+  EXPECT_TRUE(c->CategoryItems(-1).empty());
+  EXPECT_EQ(c->CategoryAtDepth(0, 1), home);
+  EXPECT_EQ(c->CategoryAtDepth(0, 2), lighting);
+  EXPECT_EQ(c->CategoryAtDepth(1, 2), home);
+  EXPECT_EQ(c->CategoryAtDepth(3, 1), -1);
+  EXPECT_EQ(ListIds(*c, c->BrandItems(c->BrandId("Acme"))), (V{"a", "d"}));
+}
+
+TEST(CatalogIndexTest, SortedColumnsAndAvailability) {
+  auto c = RichCatalog();
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ListIds(*c, c->PriceColumn().Range(5.0, true, 12.0, true)), (V{"b", "c", "d"}));
+  EXPECT_EQ(ListIds(*c, c->PriceColumn().Range(5.0, false, 12.0, false)), (V{}));
+  EXPECT_EQ(ListIds(*c, c->PriceColumn().Range(12.0, true, 12.0, true)), (V{"c", "d"}));
+  EXPECT_EQ(ListIds(*c, c->CreatedColumn().Range(100, true, 300, false)), (V{"a", "c"}));
+  // Untracked stock (-1) is not in the stock column.
+  EXPECT_EQ(ListIds(*c, c->StockColumn().Range(-10, true, 100, true)), (V{"c", "a", "d"}));
+  EXPECT_EQ(c->StockColumn().min(), 0);
+  EXPECT_EQ(c->StockColumn().max(), 7);
+  EXPECT_EQ(Ids(*c, c->AvailabilityMask(Availability::kInStock)), (V{"a", "c"}));
+  EXPECT_EQ(Ids(*c, c->AvailabilityMask(Availability::kUnspecified)), (V{"a", "c"}));
+  EXPECT_EQ(Ids(*c, c->AvailabilityMask(Availability::kPreorder)), (V{"b"}));
+  EXPECT_EQ(Ids(*c, c->AvailabilityMask(Availability::kOutOfStock)), (V{"d"}));
+  EXPECT_EQ(Ids(*c, c->recommendable()), (V{"a", "b", "c"}));
+  EXPECT_NE(c->serial(), RichCatalog()->serial());
+}
+
+TEST(CatalogIndexTest, ParsesAttributeNumbersStrictly) {
+  EXPECT_EQ(ParseAttributeNumber("0.3"), 0.3);
+  EXPECT_EQ(ParseAttributeNumber("-12"), -12.0);
+  EXPECT_EQ(ParseAttributeNumber("1e3"), 1000.0);
+  for (const char* bad : {"", " 1", "1 ", "+1", "1x", "inf", "nan", "red", "1e999"}) {
+    EXPECT_EQ(ParseAttributeNumber(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(ItemMaskTest, SetOperationsAndCount) {
   ItemMask a(130, true);
   EXPECT_EQ(a.Count(), 130);
