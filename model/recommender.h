@@ -26,6 +26,9 @@ enum class Reason {
   kBoughtTogether,
   kSimilarToViewed,
   kNewArrival,
+  kRecentlyViewed,
+  kBuyAgain,
+  kDeclaredPreference,
 };
 
 struct ScoredItem {
@@ -39,12 +42,17 @@ struct ScoredItem {
   int32_t category = -1;
 };
 
+// What kind of behaviour an interaction was (for placements such as
+// "recently viewed" and "buy it again"; the model itself uses the weight).
+enum class InteractionKind : uint8_t { kView, kCart, kPurchase, kOther };
+
 // One past interaction of the customer or session, newest last.
 struct Interaction {
   int32_t item = -1;
   // Confidence weight (purchase > cart > view); negative for returns/removals.
   float weight = 1.0f;
   int64_t time_ms = 0;
+  InteractionKind kind = InteractionKind::kOther;
 };
 
 // Everything a recommender may use for one request. Views are only valid
