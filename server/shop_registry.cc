@@ -97,6 +97,18 @@ std::shared_ptr<const ShopSnapshot> Shop::Rebuild(bool catalog_changed) {
   next->popularity = model::PopularityModel::Build(next->catalog, scores, options_.popularity);
   next->popular = std::make_shared<model::PopularityRecommender>(next->popularity);
   next->trending = std::make_shared<model::TrendingRecommender>(next->popularity);
+  next->country_popular = std::make_shared<model::CountryPopularityRecommender>(next->popularity);
+  next->category_popular = std::make_shared<model::CategoryPopularityRecommender>(next->popularity);
+  if (catalog_changed || snapshot_ == nullptr) {
+    next->recently_viewed = std::make_shared<model::RecentlyViewedRecommender>();
+    next->buy_again = std::make_shared<model::BuyAgainRecommender>(next->catalog);
+    next->new_arrivals = std::make_shared<model::NewArrivalsRecommender>(
+        next->catalog, options_.new_arrival_window_ms);
+  } else {
+    next->recently_viewed = snapshot_->recently_viewed;
+    next->buy_again = snapshot_->buy_again;
+    next->new_arrivals = snapshot_->new_arrivals;
+  }
   if (catalog_changed && model_ != nullptr) {
     AlignModel(*next);
   } else if (snapshot_ != nullptr) {
@@ -104,6 +116,7 @@ std::shared_ptr<const ShopSnapshot> Shop::Rebuild(bool catalog_changed) {
     next->als = snapshot_->als;
     next->bought_together = snapshot_->bought_together;
     next->viewed_together = snapshot_->viewed_together;
+    next->similar = snapshot_->similar;
   }
   next->generation = snapshot_ == nullptr ? 1 : snapshot_->generation + 1;
   catalog_dirty_ = false;
@@ -123,6 +136,7 @@ void Shop::AlignModel(ShopSnapshot& next) {
                                            model_->version, options_.exploration_share);
   if (als.ok()) {
     next.als = *std::move(als);
+    next.similar = std::make_shared<model::SimilarItemsRecommender>(next.als->factors());
   } else {
     std::fprintf(stderr, "persona-server: shop '%s': model %s cannot serve: %s\n", name_.c_str(),
                  model_->version.c_str(), als.status().ToString().c_str());

@@ -23,6 +23,7 @@
 #include "model/als_recommender.h"
 #include "model/bought_together.h"
 #include "model/catalog_index.h"
+#include "model/page_recommenders.h"
 #include "model/popularity.h"
 #include "persona/storage/v1/records.pb.h"
 #include "persona/v1/common.pb.h"
@@ -47,6 +48,14 @@ struct ShopSnapshot {
   std::shared_ptr<const model::AlsRecommender> als;
   std::shared_ptr<const model::Recommender> bought_together;
   std::shared_ptr<const model::Recommender> viewed_together;
+  // Items similar by factor cosine (null without a model).
+  std::shared_ptr<const model::Recommender> similar;
+  // The smaller recommenders page placements blend (model/page_recommenders.h).
+  std::shared_ptr<const model::Recommender> country_popular;
+  std::shared_ptr<const model::Recommender> category_popular;
+  std::shared_ptr<const model::Recommender> recently_viewed;
+  std::shared_ptr<const model::Recommender> buy_again;
+  std::shared_ptr<const model::Recommender> new_arrivals;
   // Increases with every rebuild; part of the model version.
   int64_t generation = 0;
 };
@@ -57,6 +66,8 @@ struct ShopOptions {
   int64_t popularity_refresh_ms = 1000;
   // Share of model answers reserved for new items (default 0.1).
   double exploration_share = 0.1;
+  // Items created this recently are "new arrivals" (default 30 days).
+  int64_t new_arrival_window_ms = 30 * 86'400'000LL;
 };
 
 // One shop's serving state.

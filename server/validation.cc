@@ -229,49 +229,116 @@ std::optional<Problem> CheckCategory(const v1::Category& category, const std::st
   return CheckCategoryPath(prefix, "path", category.path());
 }
 
-std::optional<Problem> CheckRecommend(const v1::RecommendRequest& r) {
-  if (auto p = CheckId("customer_id", r.customer_id(), false)) return p;
-  if (auto p = CheckId("session_id", r.session_id(), false)) return p;
-  if (!r.placement().empty()) {
-    if (auto p = NameProblem(r.placement()); !p.empty()) return Problem{"placement", std::string(p)};
+namespace {
+
+constexpr int kMaxPagePlacements = 10;
+constexpr int kMaxRankItems = 1000;
+constexpr size_t kMaxRuleBytes = 4096;
+constexpr size_t kMaxPageTokenBytes = 64 * 1024;
+
+std::optional<Problem> CheckIds(const std::string& field,
+                                const google::protobuf::RepeatedPtrField<std::string>& ids,
+                                int max) {
+  if (ids.size() > max) return Problem{field, absl::StrCat("must have at most ", max, " ids")};
+  for (int i = 0; i < ids.size(); ++i) {
+    if (auto p = CheckId(absl::StrCat(field, "[", i, "]"), ids[i], true)) return p;
   }
-  if (r.count() < 0 || r.count() > kMaxCount) {
-    return Problem{"count", absl::StrCat("must be between 1 and ", kMaxCount, " (0 means 10)")};
-  }
-  if (r.context_item_ids_size() > kMaxContextItems) {
-    return Problem{"context_item_ids", absl::StrCat("must have at most ", kMaxContextItems, " ids")};
-  }
-  for (int i = 0; i < r.context_item_ids_size(); ++i) {
-    if (auto p = CheckId(absl::StrCat("context_item_ids[", i, "]"), r.context_item_ids(i), true)) {
-      return p;
-    }
-  }
-  if (r.exclude_item_ids_size() > kMaxExcluded) {
-    return Problem{"exclude_item_ids", absl::StrCat("must have at most ", kMaxExcluded, " ids")};
-  }
-  for (int i = 0; i < r.exclude_item_ids_size(); ++i) {
-    if (auto p = CheckId(absl::StrCat("exclude_item_ids[", i, "]"), r.exclude_item_ids(i), true)) {
-      return p;
-    }
-  }
-  const auto& f = r.filter();
-  if (auto p = CheckCategoryPath("filter", "category_path", f.category_path())) return p;
+  return std::nullopt;
+}
+
+std::optional<Problem> CheckVisitor(const std::string& customer_id, const std::string& session_id) {
+  if (auto p = CheckId("customer_id", customer_id, false)) return p;
+  return CheckId("session_id", session_id, false);
+}
+
+std::optional<Problem> CheckFilter(const std::string& prefix, const v1::ItemFilter& f) {
+  if (auto p = CheckCategoryPath(prefix, "category_path", f.category_path())) return p;
   if (f.has_min_price() && !NonNegativeFinite(f.min_price())) {
-    return Problem{"filter.min_price", "must be finite and >= 0"};
+    return Problem{prefix + ".min_price", "must be finite and >= 0"};
   }
   if (f.has_max_price() && !NonNegativeFinite(f.max_price())) {
-    return Problem{"filter.max_price", "must be finite and >= 0"};
+    return Problem{prefix + ".max_price", "must be finite and >= 0"};
   }
   if (f.has_min_price() && f.has_max_price() && f.min_price() > f.max_price()) {
-    return Problem{"filter.max_price", "must be >= filter.min_price"};
+    return Problem{prefix + ".max_price", absl::StrCat("must be >= ", prefix, ".min_price")};
   }
-  if (f.brands_size() > 100) return Problem{"filter.brands", "must list at most 100 brands"};
+  if (f.brands_size() > 100) return Problem{prefix + ".brands", "must list at most 100 brands"};
   for (int i = 0; i < f.brands_size(); ++i) {
-    if (auto p = CheckText("filter", absl::StrCat("brands[", i, "]"), f.brands(i), kMaxShortBytes)) {
+    if (auto p = CheckText(prefix, absl::StrCat("brands[", i, "]"), f.brands(i), kMaxShortBytes)) {
       return p;
     }
   }
   return std::nullopt;
+}
+
+// The fields a Recommend request and a page's placement share; `prefix` is
+// "" or e.g. "placements[2].".
+std::optional<Problem> CheckPlacementFields(const std::string& prefix, const std::string& placement,
+                                            int count, const std::string& rules,
+                                            const std::string& page_token,
+                                            const std::string& variant) {
+  if (!placement.empty()) {
+    if (auto p = NameProblem(placement); !p.empty()) {
+      return Problem{prefix + "placement", std::string(p)};
+    }
+  }
+  if (count < 0 || count > kMaxCount) {
+    return Problem{prefix + "count",
+                   absl::StrCat("must be between 1 and ", kMaxCount, " (0 means the default)")};
+  }
+  if (rules.size() > kMaxRuleBytes) {
+    return Problem{prefix + "rules", absl::StrCat("must be at most ", kMaxRuleBytes, " bytes")};
+  }
+  if (page_token.size() > kMaxPageTokenBytes) {
+    return Problem{prefix + "page_token", "is not a token returned by this server"};
+  }
+  if (!variant.empty()) {
+    if (auto p = NameProblem(variant); !p.empty()) return Problem{prefix + "variant", std::string(p)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Problem> CheckRecommend(const v1::RecommendRequest& r) {
+  if (auto p = CheckVisitor(r.customer_id(), r.session_id())) return p;
+  if (auto p = CheckPlacementFields("", r.placement(), r.count(), r.rules(), r.page_token(),
+                                    r.variant())) {
+    return p;
+  }
+  if (auto p = CheckIds("context_item_ids", r.context_item_ids(), kMaxContextItems)) return p;
+  if (auto p = CheckIds("exclude_item_ids", r.exclude_item_ids(), kMaxExcluded)) return p;
+  if (auto p = CheckText("", "locale", r.locale(), kMaxShortBytes)) return p;
+  return CheckFilter("filter", r.filter());
+}
+
+std::optional<Problem> CheckRecommendPage(const v1::RecommendPageRequest& r) {
+  if (auto p = CheckVisitor(r.customer_id(), r.session_id())) return p;
+  if (auto p = CheckIds("context_item_ids", r.context_item_ids(), kMaxContextItems)) return p;
+  if (auto p = CheckText("", "locale", r.locale(), kMaxShortBytes)) return p;
+  if (r.placements().empty() || r.placements_size() > kMaxPagePlacements) {
+    return Problem{"placements", absl::StrCat("must have 1 to ", kMaxPagePlacements, " placements")};
+  }
+  for (int i = 0; i < r.placements_size(); ++i) {
+    const auto& pl = r.placements(i);
+    const std::string prefix = absl::StrCat("placements[", i, "].");
+    if (auto p = CheckPlacementFields(prefix, pl.placement(), pl.count(), pl.rules(),
+                                      pl.page_token(), pl.variant())) {
+      return p;
+    }
+    if (auto p = CheckIds(prefix + "exclude_item_ids", pl.exclude_item_ids(), kMaxExcluded)) return p;
+    if (auto p = CheckFilter(prefix + "filter", pl.filter())) return p;
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> CheckRankItems(const v1::RankItemsRequest& r) {
+  if (auto p = CheckVisitor(r.customer_id(), r.session_id())) return p;
+  if (auto p = CheckPlacementFields("", r.placement(), 0, r.rules(), "", "")) return p;
+  if (r.item_ids().empty()) return Problem{"item_ids", "must list 1 to 1000 ids"};
+  if (auto p = CheckIds("item_ids", r.item_ids(), kMaxRankItems)) return p;
+  if (auto p = CheckIds("context_item_ids", r.context_item_ids(), kMaxContextItems)) return p;
+  return CheckText("", "locale", r.locale(), kMaxShortBytes);
 }
 
 }  // namespace persona::server

@@ -47,6 +47,8 @@ std::optional<Problem> CheckEvent(const v1::Event& event, const std::string& pre
 std::optional<Problem> CheckCategory(const v1::Category& category, const std::string& prefix);
 // Checks a Recommend request apart from the shop.
 std::optional<Problem> CheckRecommend(const v1::RecommendRequest& request);
+std::optional<Problem> CheckRecommendPage(const v1::RecommendPageRequest& request);
+std::optional<Problem> CheckRankItems(const v1::RankItemsRequest& request);
 
 // Returns the problem of an id field, or nothing; `required` rejects empty ids.
 std::optional<Problem> CheckId(const std::string& field, const std::string& id, bool required);
