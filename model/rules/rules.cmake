@@ -7,4 +7,6 @@ target_sources(persona_model PRIVATE
   rules/parse_expression.cc
   rules/parser.cc
   rules/print.cc
+  rules/compile.cc
+  rules/rank.cc
 )
