@@ -7,7 +7,11 @@
 // of 64 that stay in L1 and only scores above the current k-th best touch
 // the heap, so one query runs near the memory-bandwidth bound of reading the
 // item matrix. The batched path scores a block of queries per pass over the
-// items (matrix-matrix), which is compute- rather than bandwidth-bound.
+// items, which is compute- rather than bandwidth-bound: with AVX-512 and dims
+// a multiple of 16 a register tile of 64 queries x a few items whose sums
+// only filter (candidates are rescored in the single-query order), otherwise
+// the single-query kernel per query over cache-sized item ranges. Either way
+// each query's answer is bit-identical to TopKDot's, ties included.
 //
 // All functions are pure and thread-safe; views must outlive the call.
 #ifndef PERSONA_MODEL_TOPK_H_
@@ -44,6 +48,8 @@ class TopKHeap {
   std::vector<ScoredIndex> TakeSorted();
 
  private:
+  void ReplaceWorst(const ScoredIndex& e);
+
   int k_;
   float threshold_;
   std::vector<ScoredIndex> heap_;  // min-heap on (score, -item)
@@ -55,9 +61,10 @@ class TopKHeap {
 std::vector<ScoredIndex> TopKDot(const FactorView& items, const float* query, int k,
                                  const ItemMask* allowed);
 
-// Scores queries.rows queries against all items in one pass per item block
-// and returns each query's top k. `allowed` is empty (no mask) or holds one
-// mask pointer per query (null entries mean all items).
+// Returns each of queries.rows queries' top k, equal item for item and bit
+// for bit to TopKDot on that query (queries.dim must equal items.dim).
+// `allowed` is empty (no mask) or holds one mask pointer per query (null
+// entries mean all items).
 std::vector<std::vector<ScoredIndex>> TopKDotBatch(const FactorView& items,
                                                    const FactorView& queries, int k,
                                                    std::span<const ItemMask* const> allowed);

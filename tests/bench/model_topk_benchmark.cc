@@ -124,6 +124,9 @@ BENCHMARK(BM_FaissFlatIP)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(bench
 BENCHMARK(BM_StreamingSum)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TopKOneUser)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TopKUserBlock)
+    ->Args({10'000, 4})
+    ->Args({10'000, 8})
+    ->Args({10'000, 16})
     ->Args({10'000, 64})
     ->Args({100'000, 64})
     ->Args({1'000'000, 64})
