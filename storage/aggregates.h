@@ -1,5 +1,6 @@
 // How a stored event changes its subject's aggregates and its items'
-// statistics, and how a session's aggregates fold into a customer's at login.
+// statistics, how a session's aggregates fold into a customer's at login, and
+// how an event is attributed to the recommendations that caused it.
 // Kept apart from RocksDB so the arithmetic is tested on hand-built events.
 //
 // Internal to storage/. Pure functions; thread-safe.
@@ -8,7 +9,9 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/database.h"
 
@@ -20,6 +23,12 @@ inline constexpr int kAddToCart = 4;
 inline constexpr int kPurchase = 6;
 inline constexpr int kReturn = 7;
 inline constexpr int kSurveyResponse = 13;
+inline constexpr int kRecommendationImpression = 11;
+inline constexpr int kRecommendationClick = 12;
+
+// How far before a recommendation's issue time (server clock) an event
+// carrying its id may be stamped (client clock) and still be attributed.
+inline constexpr int64_t kAttributionClockSkewMs = 5 * 60'000;
 
 // Units bought per line that count towards popularity and affinity.
 inline constexpr int kMaxWeightedUnits = 10;
@@ -40,7 +49,8 @@ double LineWeight(const AggregationOptions& options, int type, const rec::EventI
 double EventAmount(const rec::EventRecord& event);
 
 // Updates `agg` with a stored event (first/last seen, event counts, orders,
-// monetary net of returns, bought items, NPS, country, category affinity).
+// monetary net of returns, bought items, NPS, country, category affinity,
+// items shown by RECOMMENDATION_IMPRESSION events).
 // `top_categories[i]` is the top-level category of event.items(i) ("" when
 // unknown); it must have one entry per item. Does not touch next_seq,
 // first_seq or merged_sessions.
@@ -55,10 +65,50 @@ void ApplyEventToItem(const rec::EventRecord& event, const rec::EventItemRecord&
 
 // Folds a session's aggregates `from` into a customer's `into`: counts add,
 // decayed scores merge, first seen is the earlier, last seen the later, bought
-// items and recent order ids are united (then bounded). next_seq, first_seq
+// items, recent order ids, recommendation touches, attributed orders and shown
+// items are united (then bounded). next_seq, first_seq
 // and merged_sessions are left to the caller, who moves the events.
 void MergeAggregates(const rec::SubjectAggregatesRecord& from, const AggregationOptions& options,
                      rec::SubjectAggregatesRecord* into);
+
+// Returns the UTC day of an epoch-ms time: days since 1970-01-01, rounded down.
+int32_t UtcDay(int64_t time_ms);
+
+// The figures of one placement and variant on one day (the recommendation's
+// issue day), and what an event adds to them.
+struct PlacementMetricsDelta {
+  std::string placement;
+  std::string variant;
+  int32_t day = 0;
+  rec::PlacementMetricsRecord delta;
+};
+
+// Attributes a stored event to the recommendations that caused it, updating
+// the subject's touches and attributed orders in `agg` and appending the
+// changes of the placement figures to `deltas` (rules in storage/README.md,
+// "Attribution"). Events whose recommendation_id does not decode are only
+// attributed through earlier touches. Touches older than the window are
+// dropped first.
+void AttributeEvent(const rec::EventRecord& event, const AggregationOptions& options,
+                    rec::SubjectAggregatesRecord* agg, std::vector<PlacementMetricsDelta>* deltas);
+
+// Records that `item_ids` were shown to the subject at `time_ms` (an item
+// listed twice counts twice), then bounds shown_items by `options`
+// (max_shown_times per item, newest kept; showings more than
+// shown_history_ms before `time_ms` dropped; then the items shown least
+// recently dropped beyond max_shown_items). ApplyEvent calls it for
+// RECOMMENDATION_IMPRESSION events; other channels (emails) may call it too.
+void RecordShown(std::span<const std::string_view> item_ids, int64_t time_ms,
+                 const AggregationOptions& options, rec::SubjectAggregatesRecord* agg);
+
+// Folds a session's shown items into a customer's (MergeAggregates calls it):
+// the times of an item shown on both sides are united, then bounded as
+// RecordShown does, relative to the session's latest showing.
+void MergeShownItems(const rec::SubjectAggregatesRecord& from, const AggregationOptions& options,
+                     rec::SubjectAggregatesRecord* into);
+
+// Adds `delta` to `into` (counts, revenue and revenue_sq).
+void AddPlacementMetrics(const rec::PlacementMetricsRecord& delta, rec::PlacementMetricsRecord* into);
 
 }  // namespace persona::storage
 

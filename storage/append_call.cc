@@ -1,6 +1,7 @@
 #include "storage/append_call.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,41 @@ namespace {
 constexpr size_t kBatchBytesPerEvent = 256;
 
 }  // namespace
+
+void BuildPlacementMetricsKey(std::string_view shop, int32_t day, std::string_view placement,
+                              std::string_view variant, std::string* out) {
+  out->clear();
+  out->append(shop);
+  out->push_back('\0');
+  out->push_back(kPlacementMetricsKind);
+  const uint32_t d = static_cast<uint32_t>(std::max(day, 0));
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((d >> shift) & 0xff));
+  out->append(placement);
+  out->push_back('\0');
+  out->append(variant);
+}
+
+std::string PlacementMetricsDayPrefix(std::string_view shop, int32_t day) {
+  std::string out;
+  BuildPlacementMetricsKey(shop, day, "", "", &out);
+  out.resize(out.size() - 1);  // the '\0' after the (empty) placement
+  return out;
+}
+
+bool ParsePlacementMetricsPayload(std::string_view payload, int32_t* day,
+                                  std::string_view* placement, std::string_view* variant) {
+  if (payload.size() < 5) return false;
+  uint32_t d = 0;
+  for (int i = 0; i < 4; ++i) d = (d << 8) | static_cast<unsigned char>(payload[i]);
+  if (d > static_cast<uint32_t>(INT32_MAX)) return false;
+  payload.remove_prefix(4);
+  const size_t nul = payload.find('\0');
+  if (nul == std::string_view::npos || nul == 0) return false;
+  *day = static_cast<int32_t>(d);
+  *placement = payload.substr(0, nul);
+  *variant = payload.substr(nul + 1);
+  return true;
+}
 
 AppendCall::AppendCall(Context& ctx, std::string_view shop_name, ShopState& shop,
                        size_t event_count)
@@ -78,6 +114,7 @@ absl::Status AppendCall::ProcessOne(const rec::EventRecord& in) {
   StoreEvent(subject, *event);
   RETURN_IF_ERROR(UpdateAggregates(subject, *event));
   RETURN_IF_ERROR(UpdateItemStats(subject, *event));
+  RETURN_IF_ERROR(UpdatePlacementMetrics(subject, *event));
   if (!event->event_id().empty()) {
     rec::IdempotencyRecord idempotency;
     idempotency.set_received_time_ms(event->received_time_ms());
@@ -264,6 +301,23 @@ absl::Status AppendCall::UpdateItemStats(SubjectState* subject, const rec::Event
   return absl::OkStatus();
 }
 
+absl::Status AppendCall::UpdatePlacementMetrics(SubjectState* subject,
+                                                const rec::EventRecord& event) {
+  metrics_deltas_.clear();
+  AttributeEvent(event, ctx_.options.aggregation, &subject->agg, &metrics_deltas_);
+  for (const PlacementMetricsDelta& d : metrics_deltas_) {
+    BuildPlacementMetricsKey(shop_name_, d.day, d.placement, d.variant, &key_);
+    auto it = placement_metrics_.find(key_);
+    if (it == placement_metrics_.end()) {
+      rec::PlacementMetricsRecord record;
+      RETURN_IF_ERROR(GetRecord(ctx_, kAggregates, key_, &record).status());
+      it = placement_metrics_.emplace(key_, std::move(record)).first;
+    }
+    AddPlacementMetrics(d.delta, &it->second);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AppendResult> AppendCall::Commit() && {
   for (SubjectState* subject : subject_order_) {
     if (subject->merged_away) {
@@ -277,6 +331,7 @@ absl::StatusOr<AppendResult> AppendCall::Commit() && {
     keys::BuildKey(shop_name_, keys::kItem, item_id, &key_);
     batch_.PutRecord(kAggregates, key_, shop_.item_stats.at(item_id));
   }
+  for (const auto& [key, record] : placement_metrics_) batch_.PutRecord(kAggregates, key, record);
   batch_.PutRecord(kMetadata, keys::ShopRecordKey(shop_name_), record_);
   RETURN_IF_ERROR(batch_.Commit("appending events"));
   shop_.record = std::move(record_);

@@ -1,7 +1,8 @@
 // One EventLog::Append call: turns a batch of events into one WriteBatch
-// (events, aggregates, item statistics, aliases, idempotency keys, the shop's
-// counters) and, once it is written, publishes the new statistics and
-// counters into the shop's in-memory state.
+// (events, aggregates, item statistics, placement figures of attributed
+// recommendations, aliases, idempotency keys, the shop's counters) and, once
+// it is written, publishes the new statistics and counters into the shop's
+// in-memory state.
 //
 // Internal to storage/. Not thread-safe: the caller holds the shop's mutex for
 // the object's whole life, which makes the read-modify-writes atomic.
@@ -18,10 +19,25 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "storage/aggregates.h"
 #include "storage/database.h"
 #include "storage/rocksdb_internal.h"
 
 namespace persona::storage::internal {
+
+// Kind byte of placement metrics in the aggregates CF (storage/README.md):
+// "<shop>\0P<day, 4 bytes big-endian><placement>\0<variant>".
+inline constexpr char kPlacementMetricsKind = 'P';
+
+// Replaces `*out` with the aggregates-CF key of a placement/variant/day.
+// Days before 1970 are stored as day 0.
+void BuildPlacementMetricsKey(std::string_view shop, int32_t day, std::string_view placement,
+                              std::string_view variant, std::string* out);
+// Returns "<shop>\0P<day>": keys of days >= `day` sort at or after it.
+std::string PlacementMetricsDayPrefix(std::string_view shop, int32_t day);
+// Splits the part of such a key after "<shop>\0P"; false when malformed.
+bool ParsePlacementMetricsPayload(std::string_view payload, int32_t* day,
+                                  std::string_view* placement, std::string_view* variant);
 
 class AppendCall {
  public:
@@ -73,6 +89,8 @@ class AppendCall {
   void StoreEvent(SubjectState* subject, const rec::EventRecord& event);
   absl::Status UpdateAggregates(SubjectState* subject, const rec::EventRecord& event);
   absl::Status UpdateItemStats(SubjectState* subject, const rec::EventRecord& event);
+  // Attributes the event to recommendations and adds to the placement figures.
+  absl::Status UpdatePlacementMetrics(SubjectState* subject, const rec::EventRecord& event);
   // Returns the customer's country from their attributes ("" when none).
   absl::StatusOr<std::string> CustomerCountry(std::string_view customer);
 
@@ -88,6 +106,9 @@ class AppendCall {
   std::vector<SubjectState*> subject_order_;
   absl::flat_hash_map<std::string, std::string> aliases_;  // session → customer ("" = none)
   absl::flat_hash_set<std::string> changed_items_;  // whose stats this call changed in shop_
+  // Placement figures this call changed, by aggregates key (read from disk first).
+  absl::flat_hash_map<std::string, rec::PlacementMetricsRecord> placement_metrics_;
+  std::vector<PlacementMetricsDelta> metrics_deltas_;
   bool committed_ = false;
   // Reused buffers.
   std::string key_;

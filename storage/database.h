@@ -53,6 +53,24 @@ struct AggregationOptions {
   // Item interactions remembered per subject for real-time fold-in (default
   // 20: every event rewrites the aggregates record, so its size is ingest cost).
   int max_recent_interactions = 20;
+  // How long after a click on a recommended item (or after a recommendation
+  // was issued, for events carrying its id) an add-to-cart or purchase of the
+  // item is attributed to it, in milliseconds (default 7 days).
+  int64_t attribution_window_ms = 7 * 86'400'000LL;
+  // Engagements with recommended items remembered per subject for
+  // attribution (default 16; older ones, and those past the window, are dropped).
+  int max_recommendation_touches = 16;
+  // Items remembered per subject in SubjectAggregatesRecord.shown_items for
+  // "already shown N times in the last D days" rules (default 200; the items
+  // shown least recently are dropped first). Each costs about 12 + 6 bytes
+  // per time in the aggregates record that every event rewrites.
+  int max_shown_items = 200;
+  // Showings remembered per item, newest kept (default 8): rules can ask for
+  // "shown at least N times" with N up to this.
+  int max_shown_times = 8;
+  // How long a showing is remembered, in milliseconds (default 30 days):
+  // the longest D such rules can use.
+  int64_t shown_history_ms = 30 * 86'400'000LL;
 };
 
 struct DatabaseOptions {
@@ -152,6 +170,17 @@ struct AppendResult {
   std::vector<Subject> subjects;
 };
 
+// What recommendations of one placement and variant, issued on one UTC day,
+// led to (see PlacementMetricsRecord).
+struct PlacementMetricsRow {
+  std::string placement;
+  // The experiment variant named in the recommendation id ("" when none).
+  std::string variant;
+  // Days since 1970-01-01 (UTC) of the recommendations' issue time.
+  int32_t day = 0;
+  rec::PlacementMetricsRecord metrics;
+};
+
 // Appends behaviour events.
 class EventLog {
  public:
@@ -174,6 +203,14 @@ class EventLog {
   virtual absl::Status ScanEvents(
       std::string_view shop,
       const std::function<bool(const Subject&, const rec::EventRecord&)>& fn) = 0;
+  // Calls `fn` for every placement/variant/day with attributed figures whose
+  // day is in [from_day, to_day] (days since 1970-01-01, UTC), ordered by day,
+  // then placement, then variant; only `placement`'s when it is not empty.
+  // The counters are written in the same WriteBatch as the events that change
+  // them (Append), so they are exactly as durable as the events.
+  virtual absl::Status ScanPlacementMetrics(
+      std::string_view shop, std::string_view placement, int32_t from_day, int32_t to_day,
+      const std::function<bool(const PlacementMetricsRow&)>& fn) = 0;
 };
 
 // Keeps each shop's trained models as opaque, versioned byte strings; the

@@ -1,5 +1,6 @@
 // EventLog over RocksDB: checks the batch, serialises Appends per shop, and
 // runs an AppendCall (storage/append_call.h) that builds the one WriteBatch.
+#include <climits>
 #include <memory>
 #include <string>
 
@@ -70,6 +71,35 @@ class RocksDbEventLog : public EventLog {
                                                     : Subject::Kind::kSession;
       if (subject.id != parsed.id) subject.id.assign(parsed.id);
       return fn(subject, event);
+    }));
+    return error;
+  }
+
+  absl::Status ScanPlacementMetrics(
+      std::string_view shop, std::string_view placement, int32_t from_day, int32_t to_day,
+      const std::function<bool(const PlacementMetricsRow&)>& fn) override {
+    RETURN_IF_ERROR(CheckShop(shop));
+    if (from_day > to_day || to_day < 0) return absl::OkStatus();
+    const std::string lower = PlacementMetricsDayPrefix(shop, from_day);
+    const std::string upper =
+        to_day == INT32_MAX ? keys::PrefixEnd(keys::KindPrefix(shop, kPlacementMetricsKind))
+                            : PlacementMetricsDayPrefix(shop, to_day + 1);
+    const size_t kind_prefix = keys::KindPrefix(shop, kPlacementMetricsKind).size();
+    PlacementMetricsRow row;
+    absl::Status error;
+    RETURN_IF_ERROR(ScanRange(ctx_, kAggregates, lower, upper, /*reverse=*/false,
+                              [&](std::string_view key, std::string_view value) {
+      std::string_view row_placement, variant;
+      if (!ParsePlacementMetricsPayload(key.substr(kind_prefix), &row.day, &row_placement,
+                                        &variant) ||
+          !row.metrics.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        error = Unparsable("placement metrics", key);
+        return false;
+      }
+      if (!placement.empty() && row_placement != placement) return true;
+      row.placement.assign(row_placement);
+      row.variant.assign(variant);
+      return fn(row);
     }));
     return error;
   }
