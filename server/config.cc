@@ -66,6 +66,8 @@ void ApplyDefaults(cfg::Config& c) {
   if (training->min_interactions() == 0) training->set_min_interactions(100);
   if (!training->has_exploration_share()) training->set_exploration_share(0.1);
   if (!training->has_ann_min_items()) training->set_ann_min_items(100000);
+  auto* attribution = c.mutable_attribution();
+  if (attribution->attribution_window_hours() == 0) attribution->set_attribution_window_hours(168);
 }
 
 absl::Status ValidateConfig(const cfg::Config& c) {
@@ -121,6 +123,10 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   }
   if (auto problem = NameProblem(c.demo().shop()); !problem.empty()) {
     return Field("demo.shop", std::string(problem));
+  }
+  const int32_t window = c.attribution().attribution_window_hours();
+  if (window < 1 || window > 8760) {
+    return Field("attribution.attribution_window_hours", "must be between 1 and 8760");
   }
   return absl::OkStatus();
 }
