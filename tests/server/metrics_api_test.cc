@@ -158,6 +158,18 @@ TEST_F(MetricsApiTest, FiguresIntervalsAndComparisonMatchHandComputedValues) {
   EXPECT_LT(vs.conversion_rate().low(), 0);
   EXPECT_DOUBLE_EQ(vs.revenue_per_mille().difference(), 100.0 - 40.0);
   EXPECT_FALSE(vs.revenue_per_mille().significant());
+  // The worked example of docs/API.md, computed independently.
+  EXPECT_NEAR(c.conversion_rate().low(), 0.00055, 1e-5);
+  EXPECT_NEAR(c.conversion_rate().high(), 0.00726, 1e-5);
+  EXPECT_NEAR(b.totals().revenue_per_mille().low(), 12.5234, 1e-4);
+  EXPECT_NEAR(b.totals().revenue_per_mille().high(), 187.4766, 1e-4);
+  EXPECT_NEAR(vs.click_through_rate().low(), 0.0139450, 1e-6);
+  EXPECT_NEAR(vs.click_through_rate().high(), 0.0460550, 1e-6);
+  EXPECT_NEAR(vs.click_through_rate().p_value(), 0.000262106, 1e-8);
+  EXPECT_NEAR(vs.conversion_rate().p_value(), 0.256006, 1e-5);
+  EXPECT_NEAR(vs.revenue_per_mille().low(), -47.1975, 1e-3);
+  EXPECT_NEAR(vs.revenue_per_mille().high(), 167.1975, 1e-3);
+  EXPECT_NEAR(vs.revenue_per_mille().p_value(), 0.272633, 1e-5);
 }
 
 TEST_F(MetricsApiTest, DaysAreReportedOldestFirstAndSumToTheTotals) {
