@@ -31,9 +31,11 @@ namespace persona::server::pipeline_testing {
 constexpr int64_t kDay = 86'400'000;
 constexpr int64_t kNow = 1'772'323'200'000;  // 2026-03-01T00:00:00Z
 constexpr int kItems = 300;
-inline const char* const kTops[] = {"Home", "Kitchen", "Garden", "Toys", "Books"};
+inline const char* const kTops[] = {"Home", "Kitchen", "Garden", "Toys",
+                                    "Books"};
 inline const char* const kSubs[] = {"A", "B", "C"};
-inline const char* const kBrands[] = {"Acme", "Bolt", "Crest", "Dune", "Echo", "Flux", "Glow"};
+inline const char* const kBrands[] = {"Acme", "Bolt", "Crest", "Dune",
+                                      "Echo", "Flux", "Glow"};
 inline const char* const kColors[] = {"red", "blue", "green"};
 inline const char* const kSizes[] = {"S", "M", "L"};
 // Items here are bought again and again.
@@ -42,11 +44,13 @@ inline constexpr char kRepeatCategory[] = "Kitchen/B";
 // The configured placements' rules (the tests model them independently).
 inline constexpr char kGridRules[] = "max per brand 3\nexclude tag = \"gift\"";
 inline constexpr char kFreshRules[] =
-    "filter available and price <= 150\nexclude cart\nexclude bought within 7d\n"
+    "filter available and price <= 150\nexclude cart\nexclude bought within "
+    "7d\n"
     "boost 2 if tag = \"eco\"";
 inline constexpr char kRelatedRules[] = "max per category2 2";
 inline constexpr char kExpARules[] = "exclude brand = \"Echo\"";
-inline constexpr char kExpBRules[] = "filter price >= 20\nexclude shown 1 times within 3d";
+inline constexpr char kExpBRules[] =
+    "filter price >= 20\nexclude shown 1 times within 3d";
 
 inline model::ItemInfo MakeInfo(int i) {
   model::ItemInfo info;
@@ -68,7 +72,9 @@ inline model::ItemInfo MakeInfo(int i) {
   if (i % 6 == 0) info.tags.push_back("eco");
   if (i % 9 == 0) info.tags.push_back("gift");
   info.attributes.push_back({"color", kColors[i % 3]});
-  if (i % 2 == 0) info.attributes.push_back({"margin", absl::StrFormat("0.%d", (i * 3) % 10)});
+  if (i % 2 == 0)
+    info.attributes.push_back(
+        {"margin", absl::StrFormat("0.%d", (i * 3) % 10)});
   if (i % 5 == 2) info.attributes.push_back({"size", kSizes[(i / 5) % 3]});
   return info;
 }
@@ -92,15 +98,17 @@ struct TestShop {
   // In stock or pre-order (unspecified counts as in stock).
   bool Recommendable(int32_t i) const {
     const model::Availability a = infos[i].availability;
-    return a == model::Availability::kInStock || a == model::Availability::kPreorder;
+    return a == model::Availability::kInStock ||
+           a == model::Availability::kPreorder;
   }
   int32_t Index(const std::string& id) const { return snap.catalog->Find(id); }
 };
 
-inline void AddPlacement(google::protobuf::RepeatedPtrField<config::v1::PlacementConfig>& out,
-                         const std::string& name,
-                         const std::vector<std::pair<std::string, double>>& strategy,
-                         const std::string& rules) {
+inline void AddPlacement(
+    google::protobuf::RepeatedPtrField<config::v1::PlacementConfig>& out,
+    const std::string& name,
+    const std::vector<std::pair<std::string, double>>& strategy,
+    const std::string& rules) {
   config::v1::PlacementConfig* c = out.Add();
   c->set_name(name);
   for (const auto& [recommender, weight] : strategy) {
@@ -117,14 +125,18 @@ inline std::unique_ptr<TestShop> BuildShop() {
   for (int i = 0; i < kItems; ++i) {
     shop->infos.push_back(MakeInfo(i));
     const std::vector<std::string>& path = shop->infos.back().category_path;
-    shop->repeat.push_back(path.size() == 2 && path[0] + "/" + path[1] == kRepeatCategory);
+    shop->repeat.push_back(path.size() == 2 &&
+                           path[0] + "/" + path[1] == kRepeatCategory);
     scores[i].popularity_log2 = PopularityScore(i);
     scores[i].trending_log2 = TrendingScore(i);
-    if (SoldInGermany(i)) scores[i].by_country.push_back({"DE", (i * 7) % kItems});
+    if (SoldInGermany(i))
+      scores[i].by_country.push_back({"DE", (i * 7) % kItems});
     shop->popular.push_back(i);
   }
   std::sort(shop->popular.begin(), shop->popular.end(),
-            [](int32_t a, int32_t b) { return PopularityScore(a) > PopularityScore(b); });
+            [](int32_t a, int32_t b) {
+              return PopularityScore(a) > PopularityScore(b);
+            });
   ShopSnapshot& snap = shop->snap;
   const std::vector<std::string> repeat = {kRepeatCategory};
   snap.catalog = model::CatalogIndex::Build(shop->infos, repeat);
@@ -138,20 +150,27 @@ inline std::unique_ptr<TestShop> BuildShop() {
     snap.items.push_back(std::move(item));
   }
   snap.popularity = model::PopularityModel::Build(snap.catalog, scores, {});
-  snap.popular = std::make_shared<model::PopularityRecommender>(snap.popularity);
+  snap.popular =
+      std::make_shared<model::PopularityRecommender>(snap.popularity);
   snap.trending = std::make_shared<model::TrendingRecommender>(snap.popularity);
-  snap.country_popular = std::make_shared<model::CountryPopularityRecommender>(snap.popularity);
-  snap.category_popular = std::make_shared<model::CategoryPopularityRecommender>(snap.popularity);
+  snap.country_popular =
+      std::make_shared<model::CountryPopularityRecommender>(snap.popularity);
+  snap.category_popular =
+      std::make_shared<model::CategoryPopularityRecommender>(snap.popularity);
   snap.recently_viewed = std::make_shared<model::RecentlyViewedRecommender>();
   snap.buy_again = std::make_shared<model::BuyAgainRecommender>(snap.catalog);
-  snap.new_arrivals = std::make_shared<model::NewArrivalsRecommender>(snap.catalog, 30 * kDay);
+  snap.new_arrivals =
+      std::make_shared<model::NewArrivalsRecommender>(snap.catalog, 30 * kDay);
 
   google::protobuf::RepeatedPtrField<config::v1::PlacementConfig> configured;
   AddPlacement(configured, "plain", {{"popularity", 1}}, "");
-  AddPlacement(configured, "grid", {{"popularity", 1}, {"trending", 0.5}}, kGridRules);
-  AddPlacement(configured, "fresh", {{"new_arrivals", 1}, {"popularity", 0.3}}, kFreshRules);
+  AddPlacement(configured, "grid", {{"popularity", 1}, {"trending", 0.5}},
+               kGridRules);
+  AddPlacement(configured, "fresh", {{"new_arrivals", 1}, {"popularity", 0.3}},
+               kFreshRules);
   AddPlacement(configured, "viewed", {{"recently_viewed", 1}}, "");
-  AddPlacement(configured, "related", {{"category_popularity", 1}}, kRelatedRules);
+  AddPlacement(configured, "related", {{"category_popularity", 1}},
+               kRelatedRules);
   AddPlacement(configured, "exp", {{"popularity", 1}}, "");
   config::v1::PlacementConfig& exp = configured[configured.size() - 1];
   auto* a = exp.add_variants();
@@ -179,10 +198,11 @@ inline const TestShop& Shop() {
 }
 
 // Catalog indices of a response's items, in order.
-inline std::vector<int32_t> Indices(const TestShop& shop,
-                                    const persona::v1::RecommendResponse& response) {
+inline std::vector<int32_t> Indices(
+    const TestShop& shop, const persona::v1::RecommendResponse& response) {
   std::vector<int32_t> out;
-  for (const auto& item : response.items()) out.push_back(shop.Index(item.item().id()));
+  for (const auto& item : response.items())
+    out.push_back(shop.Index(item.item().id()));
   return out;
 }
 
@@ -210,7 +230,8 @@ inline bool Under(const model::ItemInfo& info, const std::string& prefix) {
 
 inline std::string Path(const model::ItemInfo& info) {
   std::string path;
-  for (const std::string& c : info.category_path) path += path.empty() ? c : "/" + c;
+  for (const std::string& c : info.category_path)
+    path += path.empty() ? c : "/" + c;
   return path;
 }
 
