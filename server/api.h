@@ -48,8 +48,6 @@ class PersonaApi {
                               v1::ExportCustomerResponse* response);
   // Events.
   absl::Status TrackEvents(const v1::TrackEventsRequest& request, v1::TrackEventsResponse* response);
-  // Recommendations.
-  absl::Status Recommend(const v1::RecommendRequest& request, v1::RecommendResponse* response);
   // Admin.
   absl::Status GetStats(const v1::GetStatsRequest& request, v1::ShopStats* response);
   absl::Status ListShops(const v1::ListShopsRequest& request, v1::ListShopsResponse* response);

@@ -6,6 +6,7 @@
 #include "persona/v1/catalog.grpc.pb.h"
 #include "persona/v1/customers.grpc.pb.h"
 #include "persona/v1/events.grpc.pb.h"
+#include "persona/v1/metrics.grpc.pb.h"
 #include "persona/v1/recommend.grpc.pb.h"
 
 namespace persona::server {
@@ -177,20 +178,44 @@ class EventService final : public v1::EventService::CallbackService {
 
 class RecommendService final : public v1::RecommendService::CallbackService {
  public:
-  explicit RecommendService(PersonaApi* api) : api_(api) {}
+  explicit RecommendService(PageApi* page) : page_(page) {}
 
   ServerUnaryReactor* Recommend(CallbackServerContext* ctx, const v1::RecommendRequest* req,
                                 v1::RecommendResponse* resp) override {
-    return Unary(ctx, [&] { return api_->Recommend(*req, resp); });
+    return Unary(ctx, [&] { return page_->Recommend(*req, resp); });
+  }
+  ServerUnaryReactor* RecommendPage(CallbackServerContext* ctx,
+                                    const v1::RecommendPageRequest* req,
+                                    v1::RecommendPageResponse* resp) override {
+    return Unary(ctx, [&] { return page_->RecommendPage(*req, resp); });
+  }
+  ServerUnaryReactor* RankItems(CallbackServerContext* ctx, const v1::RankItemsRequest* req,
+                                v1::RankItemsResponse* resp) override {
+    return Unary(ctx, [&] { return page_->RankItems(*req, resp); });
   }
 
  private:
-  PersonaApi* const api_;
+  PageApi* const page_;
+};
+
+class MetricsService final : public v1::MetricsService::CallbackService {
+ public:
+  explicit MetricsService(const MetricsApi* metrics) : metrics_(metrics) {}
+
+  ServerUnaryReactor* GetPlacementMetrics(CallbackServerContext* ctx,
+                                          const v1::GetPlacementMetricsRequest* req,
+                                          v1::GetPlacementMetricsResponse* resp) override {
+    return Unary(ctx, [&] { return metrics_->GetPlacementMetrics(*req, resp); });
+  }
+
+ private:
+  const MetricsApi* const metrics_;
 };
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  AdminService(PersonaApi* api, TrainingWorker* worker) : api_(api), worker_(worker) {}
+  explicit AdminService(const ServiceDeps& deps)
+      : api_(deps.api), worker_(deps.worker), reload_config_(deps.reload_config) {}
 
   ServerUnaryReactor* GetStats(CallbackServerContext* ctx, const v1::GetStatsRequest* req,
                                v1::ShopStats* resp) override {
@@ -220,10 +245,18 @@ class AdminService final : public v1::AdminService::CallbackService {
                                    v1::ModelInfo* resp) override {
     return Unary(ctx, [&] { return api_->GetModelInfo(*req, resp); });
   }
+  ServerUnaryReactor* ReloadConfig(CallbackServerContext* ctx, const v1::ReloadConfigRequest*,
+                                   v1::ReloadConfigResponse* resp) override {
+    return Unary(ctx, [&] {
+      return reload_config_ ? reload_config_(resp)
+                            : absl::FailedPreconditionError("this server cannot reload its config");
+    });
+  }
 
  private:
   PersonaApi* const api_;
   TrainingWorker* const worker_;
+  const std::function<absl::Status(v1::ReloadConfigResponse*)> reload_config_;
 };
 
 }  // namespace
@@ -242,13 +275,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   }
 }
 
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(PersonaApi* api, TrainingWorker* worker) {
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps) {
   std::vector<std::unique_ptr<grpc::Service>> services;
-  services.push_back(std::make_unique<CatalogService>(api));
-  services.push_back(std::make_unique<CustomerService>(api));
-  services.push_back(std::make_unique<EventService>(api));
-  services.push_back(std::make_unique<RecommendService>(api));
-  services.push_back(std::make_unique<AdminService>(api, worker));
+  services.push_back(std::make_unique<CatalogService>(deps.api));
+  services.push_back(std::make_unique<CustomerService>(deps.api));
+  services.push_back(std::make_unique<EventService>(deps.api));
+  services.push_back(std::make_unique<RecommendService>(deps.page));
+  services.push_back(std::make_unique<AdminService>(deps));
+  if (deps.metrics != nullptr) services.push_back(std::make_unique<MetricsService>(deps.metrics));
   return services;
 }
 

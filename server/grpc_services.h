@@ -3,13 +3,17 @@
 #ifndef PERSONA_SERVER_GRPC_SERVICES_H_
 #define PERSONA_SERVER_GRPC_SERVICES_H_
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/service_type.h"
+#include "persona/v1/admin.pb.h"
 #include "server/api.h"
+#include "server/metrics_api.h"
+#include "server/page_api.h"
 #include "server/training_worker.h"
 
 namespace persona::server {
@@ -18,9 +22,19 @@ namespace persona::server {
 // internal errors (INTERNAL, UNKNOWN, DATA_LOSS) are logged, not sent.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Creates every Persona service; `api` and `worker` must outlive them.
-// Training requests run on the worker's thread, never on gRPC's.
-std::vector<std::unique_ptr<grpc::Service>> MakeServices(PersonaApi* api, TrainingWorker* worker);
+// What the services call; none owned, all must outlive the services.
+struct ServiceDeps {
+  PersonaApi* api = nullptr;
+  PageApi* page = nullptr;
+  MetricsApi* metrics = nullptr;
+  // Training requests run on the worker's thread, never on gRPC's.
+  TrainingWorker* worker = nullptr;
+  // Re-reads and applies the config (AdminService.ReloadConfig).
+  std::function<absl::Status(v1::ReloadConfigResponse*)> reload_config;
+};
+
+// Creates every Persona service.
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceDeps& deps);
 
 }  // namespace persona::server
 

@@ -21,6 +21,7 @@
 #include "server/config.h"
 #include "server/demo_import.h"
 #include "server/grpc_services.h"
+#include "server/page_api.h"
 #include "server/shop_registry.h"
 #include "server/trainer.h"
 #include "server/training_worker.h"
@@ -59,6 +60,7 @@ storage::DatabaseOptions ToDatabaseOptions(const cfg::Config& c) {
   o.aggregation.popularity_half_life_ms = DaysToMs(c.popularity().popularity_half_life_days());
   o.aggregation.trending_half_life_ms = DaysToMs(c.popularity().trending_half_life_days());
   o.aggregation.affinity_half_life_ms = DaysToMs(c.popularity().affinity_half_life_days());
+  o.aggregation.attribution_window_ms = int64_t{c.attribution().attribution_window_hours()} * 3'600'000;
   return o;
 }
 
@@ -105,6 +107,7 @@ int Run() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // reload the config
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   const Clock* clock = Clock::Real();
@@ -125,6 +128,24 @@ int Run() {
   ApplyTrainingConfig(config->training(), trainer_options);
   Trainer trainer(db->get(), &shops, trainer_options, clock);
   PersonaApi api(*config, db->get(), &shops, clock);
+  absl::StatusOr<std::unique_ptr<PageApi>> page =
+      PageApi::Create(*config, &api, db->get(), &shops, clock);
+  if (!page.ok()) {
+    std::fprintf(stderr, "persona-server: invalid config: %s\n",
+                 std::string(page.status().message()).c_str());
+    return 2;
+  }
+  // Re-reads the config file; on any problem the running config stays.
+  auto reload = [&page, clock](v1::ReloadConfigResponse* response) -> absl::Status {
+    ASSIGN_OR_RETURN(cfg::Config next, LoadConfig());
+    RETURN_IF_ERROR((*page)->Reload(next));
+    response->set_config_file(absl::GetFlag(FLAGS_config));
+    for (const Placement* p : (*page)->placements()->All()) response->add_placements(p->name);
+    response->set_reloaded_time_ms(clock->NowMs());
+    std::fprintf(stderr, "persona-server: config reloaded (%d placements)\n",
+                 response->placements_size());
+    return absl::OkStatus();
+  };
   if (absl::Status s = LoadDemoIfEmpty(*config, **db, api, *clock); !s.ok()) {
     std::fprintf(stderr, "persona-server: demo import failed: %s\n", s.ToString().c_str());
     return 1;
@@ -143,7 +164,9 @@ int Run() {
                         config->training().ann_min_items(), clock);
   worker.LoadOrQueueAll();
   std::thread training_thread([&worker] { worker.Run(); });
-  auto services = MakeServices(&api, &worker);
+  MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
+  auto services = MakeServices({.api = &api, .page = page->get(), .metrics = &metrics,
+                                .worker = &worker, .reload_config = reload});
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -167,7 +190,13 @@ int Run() {
                db_options.path.c_str());
 
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
+    v1::ReloadConfigResponse ignored;
+    if (absl::Status s = reload(&ignored); !s.ok()) {
+      std::fprintf(stderr, "persona-server: config reload refused, keeping the running config: %s\n",
+                   std::string(s.message()).c_str());
+    }
+  }
   std::fprintf(stderr, "persona-server: signal %d; draining\n", signal);
   const int64_t drain_start = clock->NowMs();
   server->GetHealthCheckService()->SetServingStatus(false);

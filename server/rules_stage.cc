@@ -181,6 +181,10 @@ std::vector<Pick> RulesStage::Choose(const std::vector<Pick>& candidates, int co
   return out;
 }
 
+bool RulesStage::HandlesBought() const {
+  return compiled_->rules->exclude_bought_within_ms.has_value();
+}
+
 std::vector<Pick> RulesStage::Fill(std::vector<Pick> chosen, const std::vector<Pick>& extra,
                                    int count) const {
   std::vector<int32_t> taken;

@@ -53,10 +53,6 @@ struct Pick {
 // Placements::Build's RuleChecker, so config rules are checked at load.
 absl::Status CheckRules(std::string_view text);
 
-// Checks one rule text with the real parser; a placements.h RuleChecker.
-// Returns INVALID_ARGUMENT naming the bad rule and column (docs/RULES.md).
-absl::Status CheckRules(std::string_view text);
-
 class RulesStage {
  public:
   // Parses (cached by text) and compiles `placement_rules` (validated when the
@@ -75,6 +71,10 @@ class RulesStage {
   // items not among the candidates are taken from `allowed` items.
   std::vector<Pick> Choose(const std::vector<Pick>& candidates, int count,
                            const model::ItemMask& allowed) const;
+
+  // Whether the rules say which purchases to exclude ("exclude bought ..."),
+  // replacing the pipeline's default of every non-repeat-purchase item bought.
+  bool HandlesBought() const;
 
   // Appends `extra` (fallback candidates, best first) to `chosen` until there
   // are `count`, under the caps when possible.

@@ -43,6 +43,12 @@ void ReadBehaviour(const rec::SubjectAggregatesRecord& aggregates,
     if (const int32_t i = catalog.Find(id); i >= 0) v.bought.emplace_back(i, time);
   }
   std::sort(v.bought.begin(), v.bought.end());
+  v.shown.reserve(aggregates.shown_items_size());
+  for (const auto& s : aggregates.shown_items()) {
+    if (const int32_t i = catalog.Find(s.item_id()); i >= 0) {
+      v.shown.push_back({i, {s.times_ms().begin(), s.times_ms().end()}});
+    }
+  }
 }
 
 // The `n` most popular recommendable items of `items`.

@@ -48,6 +48,14 @@ struct Visitor {
   std::vector<int32_t> cart;
   // Items bought, with the time of the last purchase (epoch ms).
   std::vector<std::pair<int32_t, int64_t>> bought;
+  // Recommended items shown to the visitor on any channel (impressions on the
+  // web or in apps, items sent in emails), each with its most recent showing
+  // times (epoch ms, oldest first, a bounded number per item).
+  struct Shown {
+    int32_t item = -1;
+    std::vector<int64_t> times_ms;
+  };
+  std::vector<Shown> shown;
 
   bool personalized() const {
     return consent && (!history.empty() || country_id >= 0 || !preferred_categories.empty());

@@ -13,6 +13,7 @@
 #include "persona/v1/catalog.grpc.pb.h"
 #include "persona/v1/customers.grpc.pb.h"
 #include "persona/v1/events.grpc.pb.h"
+#include "persona/v1/metrics.grpc.pb.h"
 #include "persona/v1/recommend.grpc.pb.h"
 
 namespace persona::testing {
@@ -25,13 +26,15 @@ struct Client {
         customers(v1::CustomerService::NewStub(channel)),
         events(v1::EventService::NewStub(channel)),
         recommend(v1::RecommendService::NewStub(channel)),
-        admin(v1::AdminService::NewStub(channel)) {}
+        admin(v1::AdminService::NewStub(channel)),
+        metrics(v1::MetricsService::NewStub(channel)) {}
 
   std::unique_ptr<v1::CatalogService::Stub> catalog;
   std::unique_ptr<v1::CustomerService::Stub> customers;
   std::unique_ptr<v1::EventService::Stub> events;
   std::unique_ptr<v1::RecommendService::Stub> recommend;
   std::unique_ptr<v1::AdminService::Stub> admin;
+  std::unique_ptr<v1::MetricsService::Stub> metrics;
 };
 
 // A client context with a 30 s deadline.

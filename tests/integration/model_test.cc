@@ -72,7 +72,7 @@ TEST(ModelTest, NewCustomersEventsSteerTheirNextRecommendations) {
   EXPECT_TRUE(kitchen.personalized());
   EXPECT_GE(Tastes(kitchen)['b'], 8) << kitchen.DebugString();
   EXPECT_EQ(kitchen.items(0).source(), "als");
-  EXPECT_NE(kitchen.items(0).reason().find("Based on your interest in Title of b"), std::string::npos)
+  EXPECT_NE(kitchen.items(0).reason().find("Because you viewed Title of b"), std::string::npos)
       << kitchen.items(0).reason();
 
   // Then buys Garden items: without retraining, the next call turns to Garden.

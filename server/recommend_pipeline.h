@@ -1,0 +1,73 @@
+// The recommendation pipeline of one placement, shared by Recommend,
+// RecommendPage and RankItems:
+//   1. variant: forced by the request, else the stable hash of the visitor;
+//   2. allowed items: catalog filters and the rules' filters (precomputed
+//      masks), minus exclusions (page items, request ids, items bought unless
+//      repeat-purchase, rule exclusions, items already on the page or earlier
+//      in an infinite scroll);
+//   3. candidates: each recommender of the variant's strategy, blended by
+//      weighted reciprocal rank;
+//   4. rules: pins, boosts and buries, promotion slots, caps per category or
+//      brand, diversity;
+//   5. fallbacks fill what is left: country best sellers, then the shop's
+//      (with the visitor's preferred categories), flagged `fallback`;
+//   6. reasons in the visitor's locale, a recommendation id that encodes the
+//      placement and variant for attribution, and a page token.
+// Thread-safe: every call works on its own data and immutable snapshots.
+#ifndef PERSONA_SERVER_RECOMMEND_PIPELINE_H_
+#define PERSONA_SERVER_RECOMMEND_PIPELINE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "model/item_mask.h"
+#include "persona/v1/recommend.pb.h"
+#include "server/placements.h"
+#include "server/reasons.h"
+#include "server/shop_registry.h"
+#include "server/visitor.h"
+
+namespace persona::server {
+
+// What the pipeline needs besides the request: shared, immutable or
+// thread-safe services.
+struct PipelineEnv {
+  std::shared_ptr<const Placements> placements;
+  const ReasonTexts* reasons = nullptr;
+  int64_t now_ms = 0;
+};
+
+// One placement's part of a request (Recommend's fields, or one entry of a
+// page request).
+struct PlacementAsk {
+  std::string placement;
+  int count = 0;
+  const persona::v1::ItemFilter* filter = nullptr;
+  std::vector<std::string> exclude_ids;
+  std::string rules;
+  std::string page_token;
+  std::string variant;
+  std::string locale;
+};
+
+// Items already placed on the page; null when duplicates are allowed.
+struct PageState {
+  model::ItemMask taken;
+};
+
+// Answers one placement into `out`. INVALID_ARGUMENT names the request
+// field (e.g. "rules: ...", "page_token: ...", "variant: ...").
+absl::Status RunPlacement(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
+                          std::span<const int32_t> context_items, const PlacementAsk& ask,
+                          PageState* page, persona::v1::RecommendResponse* out);
+
+// Orders `items` for the visitor with the placement's strategy and rules.
+absl::Status RankList(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
+                      std::span<const int32_t> context_items, std::span<const int32_t> items,
+                      const PlacementAsk& ask, persona::v1::RankItemsResponse* out);
+
+}  // namespace persona::server
+
+#endif  // PERSONA_SERVER_RECOMMEND_PIPELINE_H_
