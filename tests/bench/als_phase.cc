@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "persona/v1/admin.grpc.pb.h"
 #include "persona/v1/catalog.grpc.pb.h"
 #include "persona/v1/events.grpc.pb.h"
@@ -38,6 +40,7 @@ std::unique_ptr<grpc::ClientContext> Context(int seconds) {
 
 std::string ItemId(int i) { return absl::StrFormat("P%06d", i); }
 std::string CustomerId(int i) { return absl::StrFormat("als-k%06d", i); }
+std::string PageCustomerId(int i) { return absl::StrFormat("page-k%04d", i); }
 
 // Picks an item with P(i) ~ 1/(i+1) (Zipf, exponent 1): log-uniform over 1..n.
 int ZipfItem(std::mt19937_64& rng, int n) {
@@ -137,6 +140,30 @@ absl::Status PutEvents(const std::shared_ptr<grpc::Channel>& channel,
   return flush();
 }
 
+// The page customers' events, after training (they are folded in).
+absl::Status PutPageEvents(const std::shared_ptr<grpc::Channel>& channel,
+                           const AlsPhaseOptions& o) {
+  auto stub = v1::EventService::NewStub(channel);
+  std::mt19937_64 rng(o.seed + 1);
+  v1::TrackEventsRequest request;
+  for (int c = 0; c < o.page_customers; ++c) {
+    for (int k = 0; k < o.page_events; ++k) {
+      v1::Event* e = request.add_events();
+      MakeEvent(rng, c, k, o.items, e);
+      e->set_customer_id(PageCustomerId(c));
+      e->set_event_id(absl::StrFormat("page-e%04d-%d", c, k));
+      if (e->type() == v1::PURCHASE) e->set_order_id(absl::StrFormat("page-o%04d-%d", c, k));
+      if (request.events_size() == kEventBatch || (c + 1 == o.page_customers && k + 1 == o.page_events)) {
+        v1::TrackEventsResponse response;
+        RETURN_IF_ERROR(CheckCall(stub->TrackEvents(Context(120).get(), request, &response),
+                                  "TrackEvents"));
+        request.Clear();
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::ModelInfo> Train(const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = v1::AdminService::NewStub(channel);
   v1::ModelInfo info;
@@ -178,45 +205,98 @@ PhaseResult Measure(const std::shared_ptr<grpc::Channel>& channel, const AlsPhas
   return Loop::Run(name, "calls/s", o.loop, hooks, pid);
 }
 
+// A product page: "similar" for the viewed item, "complete the look", and a
+// "for you" strip, with a category filter, a brand cap, MMR diversity and a
+// promotion slot share.
+void MakePageRequest(std::mt19937_64& rng, const AlsPhaseOptions& o,
+                     v1::RecommendPageRequest* r) {
+  const int customer = std::uniform_int_distribution<int>(0, o.page_customers - 1)(rng);
+  r->set_customer_id(PageCustomerId(customer));
+  r->add_context_item_ids(ItemId(ZipfItem(rng, o.items)));
+  auto* similar = r->add_placements();
+  similar->set_placement("product");
+  similar->set_count(8);
+  similar->set_rules("filter available and price <= 30\nmax per category 3");
+  auto* look = r->add_placements();
+  look->set_placement("complete_the_look");
+  look->set_count(6);
+  look->set_rules("exclude bought within 30d\ndiversity 0.3");
+  auto* home = r->add_placements();
+  home->set_placement("home");
+  home->set_count(12);
+  home->set_rules("promote 25% if price >= 20\nboost 1.2 if created within 90d\ndiversity 0.5");
+}
+
+PhaseResult MeasurePage(const std::shared_ptr<grpc::Channel>& channel, const AlsPhaseOptions& o,
+                        const std::string& name, const LoopOptions& loop, pid_t pid) {
+  auto stub = v1::RecommendService::NewStub(channel);
+  using Loop = ClosedLoop<v1::RecommendPageRequest, v1::RecommendPageResponse>;
+  Loop::Hooks hooks;
+  hooks.make_request = [&](std::mt19937_64& rng, v1::RecommendPageRequest* r) {
+    MakePageRequest(rng, o, r);
+  };
+  hooks.start = [&](grpc::ClientContext* ctx, const v1::RecommendPageRequest* request,
+                    v1::RecommendPageResponse* response, Loop::Done done) {
+    stub->async()->RecommendPage(ctx, request, response, std::move(done));
+  };
+  hooks.check = [](const v1::RecommendPageRequest& request,
+                   const v1::RecommendPageResponse& response, std::string* error) {
+    std::set<std::string> seen;
+    for (int i = 0; i < response.placements_size(); ++i) {
+      const auto& p = response.placements(i);
+      if (p.items_size() != request.placements(i).count()) {
+        *error = absl::StrCat("placement ", p.placement(), " answered ", p.items_size(), " of ",
+                              request.placements(i).count(), " items");
+        return int64_t{-1};
+      }
+      for (const auto& item : p.items()) {
+        if (!seen.insert(item.item().id()).second) {
+          *error = absl::StrCat(item.item().id(), " twice on the page");
+          return int64_t{-1};
+        }
+      }
+    }
+    return int64_t{1};
+  };
+  return Loop::Run(name, "pages/s", loop, hooks, pid);
+}
+
 }  // namespace
 
-PhaseResult RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
+std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
   const std::string name = o.items % 1000 == 0
                                ? absl::StrCat("ALS Recommend ", o.items / 1000, "k items")
                                : absl::StrCat("ALS Recommend ", o.items, " items");
   PhaseResult failed;
   failed.name = name;
+  const auto fail = [&](std::string error) {
+    failed.error = std::move(error);
+    return std::vector<PhaseResult>{failed};
+  };
   testing::TempDir dir;
   testing::ServerProcess server(o.server_binary, dir.path() + "/data");
   std::fprintf(stderr, "persona-loadgen: ALS phase: starting %s\n", o.server_binary.c_str());
-  if (!server.Start()) {
-    failed.error = "persona-server did not start (see stderr)";
-    return failed;
-  }
+  if (!server.Start()) return fail("persona-server did not start (see stderr)");
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   const Clock::time_point load_start = Clock::now();
   std::fprintf(stderr, "persona-loadgen: ALS phase: loading %d items, %d x %d events\n", o.items,
                o.customers, o.events_per_customer);
   absl::Status loaded = PutItems(channel, o.items);
   if (loaded.ok()) loaded = PutEvents(channel, o);
-  if (!loaded.ok()) {
-    failed.error = "loading the synthetic shop failed: " + loaded.ToString();
-    return failed;
-  }
+  if (!loaded.ok()) return fail("loading the synthetic shop failed: " + loaded.ToString());
   const double load_s = SecondsSince(load_start);
   std::fprintf(stderr, "persona-loadgen: ALS phase: training\n");
   const Clock::time_point train_start = Clock::now();
   absl::StatusOr<v1::ModelInfo> info = Train(channel);
-  if (!info.ok()) {
-    failed.error = "training failed: " + info.status().ToString();
-    return failed;
-  }
+  if (!info.ok()) return fail("training failed: " + info.status().ToString());
   const double train_s = SecondsSince(train_start);
   // Catalogs past training.ann_min_items are served through the HNSW index
   // once the training thread has built it: measure that, waiting up to 10 min.
   const Clock::time_point index_start = Clock::now();
   bool indexed = false;
-  for (int poll = 0; poll < 1200 && !indexed; ++poll) {
+  // The server's default training.ann_min_items: smaller catalogs get no index.
+  constexpr int kAnnMinItems = 100'000;
+  for (int poll = 0; poll < 1200 && !indexed && o.items >= kAnnMinItems; ++poll) {
     v1::ModelInfo now;
     auto stub = v1::AdminService::NewStub(channel);
     indexed = stub->GetModelInfo(Context(30).get(), v1::GetModelInfoRequest(), &now).ok() &&
@@ -234,11 +314,30 @@ PhaseResult RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
       indexed ? absl::StrFormat("HNSW index ready %.1f s after training", index_s)
               : "no HNSW index (exhaustive top-k)");
   std::fprintf(stderr, "persona-loadgen: ALS phase: Recommend\n");
-  PhaseResult result = Measure(channel, o, name, FindChild("persona-server"));
-  if (const int status = server.Stop(); status != 0 && result.error.empty()) {
-    result.error = absl::StrCat("persona-server exit status ", status);
+  const pid_t pid = FindChild("persona-server");
+  std::vector<PhaseResult> results = {Measure(channel, o, name, pid)};
+  if (o.page_customers > 0) {
+    std::fprintf(stderr, "persona-loadgen: ALS phase: %d page customers x %d events\n",
+                 o.page_customers, o.page_events);
+    if (absl::Status s = PutPageEvents(channel, o); !s.ok()) {
+      results.push_back(fail("loading the page customers failed: " + s.ToString()).front());
+    } else {
+      const std::string items = o.items % 1000 == 0 ? absl::StrCat(o.items / 1000, "k")
+                                                    : absl::StrCat(o.items);
+      std::fprintf(stderr, "persona-loadgen: ALS phase: RecommendPage\n");
+      results.push_back(MeasurePage(channel, o, absl::StrCat("ALS page 3 placements ", items,
+                                                             " items"), o.loop, pid));
+      LoopOptions single = o.loop;
+      single.concurrency = 1;
+      results.push_back(MeasurePage(
+          channel, o, absl::StrCat("ALS page 3 placements ", items, " items, 1 at a time"),
+          single, pid));
+    }
   }
-  return result;
+  if (const int status = server.Stop(); status != 0 && results.front().error.empty()) {
+    results.front().error = absl::StrCat("persona-server exit status ", status);
+  }
+  return results;
 }
 
 }  // namespace persona::bench

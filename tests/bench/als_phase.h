@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tests/bench/closed_loop.h"
 #include "tests/bench/stats.h"
@@ -26,13 +27,22 @@ struct AlsPhaseOptions {
   int events_per_customer = 20; // behaviour events each (views, carts, purchases)
   LoopOptions loop;             // the measured Recommend loop
   uint64_t seed = 1;
+  // Then a whole page (issue 4): RecommendPage with three placements, rules
+  // with filters, diversity and a promotion, for `page_customers` customers
+  // with `page_events` events each (0 skips it). Measured twice: at
+  // loop.concurrency for throughput, and one call at a time for the latency
+  // one call sees at the server.
+  int page_customers = 500;
+  int page_events = 100;
 };
 
-// Runs the phase. Its result is named "ALS Recommend 100k items" (for 100,000);
-// it fails on any error status, a response without items, or a response whose
-// model_version does not start with "als-". `description` receives what was
+// Runs the phase. Its first result is named "ALS Recommend 100k items" (for
+// 100,000); it fails on any error status, a response without items, or a
+// response whose model_version does not start with "als-". The page results
+// follow ("ALS page ..."); they fail on an error, a placement short of its
+// count or an item twice on the page. `description` receives what was
 // loaded and how long loading and training took.
-PhaseResult RunAlsPhase(const AlsPhaseOptions& options, std::string* description);
+std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& options, std::string* description);
 
 }  // namespace persona::bench
 

@@ -72,6 +72,9 @@ ABSL_FLAG(bool, als100k, false,
 ABSL_FLAG(int, als_items, 100000, "Items of the ALS phase's shop.");
 ABSL_FLAG(int, als_customers, 20000, "Customers of the ALS phase's shop.");
 ABSL_FLAG(int, als_events, 20, "Events per customer in the ALS phase's shop.");
+ABSL_FLAG(int, page_customers, 500,
+          "Customers of the ALS phase's whole-page measurement (0 skips it).");
+ABSL_FLAG(int, page_events, 100, "Events of each page customer.");
 
 namespace persona::bench {
 namespace {
@@ -358,7 +361,7 @@ const PhaseResult* Find(const std::vector<PhaseResult>& results,
 }
 
 // Runs the ALS phase on its own server (after the demo server stopped).
-PhaseResult AlsPhase(const Settings& s, std::string* description) {
+std::vector<PhaseResult> AlsPhase(const Settings& s, std::string* description) {
   AlsPhaseOptions o;
   o.server_binary = absl::GetFlag(FLAGS_server).empty()
                         ? testing::ServerBinary()
@@ -366,6 +369,8 @@ PhaseResult AlsPhase(const Settings& s, std::string* description) {
   o.items = absl::GetFlag(FLAGS_als_items);
   o.customers = absl::GetFlag(FLAGS_als_customers);
   o.events_per_customer = absl::GetFlag(FLAGS_als_events);
+  o.page_customers = absl::GetFlag(FLAGS_page_customers);
+  o.page_events = absl::GetFlag(FLAGS_page_events);
   o.loop = Loop(s, s.concurrency);
   o.seed = s.seed;
   return RunAlsPhase(o, description);
@@ -428,7 +433,7 @@ int Main() {
   RunPersona(s, shop, persona);
   std::string als_description;
   if (absl::GetFlag(FLAGS_als100k)) {
-    persona.push_back(AlsPhase(s, &als_description));
+    for (PhaseResult& r : AlsPhase(s, &als_description)) persona.push_back(std::move(r));
   }
   if (s.phases.contains("rocksdb")) {
     results.push_back(RocksDbPhase(s, shop, persona));
