@@ -96,13 +96,17 @@ absl::Status BuildRequest(const Flags& flags, v1::RecommendRequest* request) {
     filter->set_max_price(v);
   }
   filter->set_in_stock_only(flags.GetBool("in-stock"));
+  request->set_rules(flags.Get("rules"));
+  request->set_locale(flags.Get("locale"));
+  request->set_variant(flags.Get("variant"));
+  request->set_page_token(flags.Get("page-token"));
   return absl::OkStatus();
 }
 
 void PrintRecommendations(const v1::RecommendResponse& r) {
-  std::printf("recommendation %s  model %s  placement %s  %s\n", r.recommendation_id().c_str(),
-              r.model_version().c_str(), r.placement().c_str(),
-              r.personalized() ? "personalized" : "not personalized");
+  std::printf("recommendation %s  model %s  placement %s  variant %s  %s\n",
+              r.recommendation_id().c_str(), r.model_version().c_str(), r.placement().c_str(),
+              r.variant().c_str(), r.personalized() ? "personalized" : "not personalized");
   std::printf("%4s  %-14s  %-40s  %12s  %s\n", "#", "ITEM", "TITLE", "PRICE", "REASON");
   int rank = 0;
   for (const auto& rec : r.items()) {
@@ -110,10 +114,12 @@ void PrintRecommendations(const v1::RecommendResponse& r) {
     const std::string price = absl::StrFormat("%.2f %s", item.price(), item.currency());
     std::string reason = rec.reason();
     if (rec.fallback()) absl::StrAppend(&reason, " (fallback)");
+    if (rec.pinned()) absl::StrAppend(&reason, " (pinned)");
     std::printf("%4d  %-14s  %-40s  %12s  %s\n", ++rank, Fit(item.id(), 14).c_str(),
                 Fit(item.title(), 40).c_str(), price.c_str(), reason.c_str());
   }
   if (r.items().empty()) std::printf("(no items)\n");
+  if (!r.next_page_token().empty()) std::printf("more: --page-token=%s\n", r.next_page_token().c_str());
 }
 
 std::string FormatTime(int64_t ms) {
@@ -201,6 +207,10 @@ int RunRecommend(int argc, char** argv) {
   flags.Value("max-price", "", "only items priced at most this");
   flags.Bool("in-stock", "only items in stock (no pre-orders)");
   flags.Value("exclude", "", "items never to return, comma-separated ids");
+  flags.Value("rules", "", "business rules (docs/RULES.md), e.g. 'max per brand 2; diversity 0.3'");
+  flags.Value("locale", "", "language of the reasons, e.g. de (default: the customer's)");
+  flags.Value("variant", "", "force this experiment variant of the placement");
+  flags.Value("page-token", "", "continue an earlier list (its next_page_token)");
   flags.Bool("json", "print the response as JSON");
   if (int code = ParseOrExit(flags, "recommend", argc, argv); code >= 0) return code;
   v1::RecommendRequest request;

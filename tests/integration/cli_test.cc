@@ -69,6 +69,14 @@ TEST(CliTest, ImportRecommendStatsTrainAndModel) {
   ASSERT_EQ(rec.exit_code, 0) << rec.output;
   EXPECT_NE(rec.output.find("sku0"), std::string::npos) << rec.output;
   EXPECT_NE(rec.output.find("Popular"), std::string::npos) << rec.output;
+  CliRun pinned = Persona("recommend --count=3 --locale=de --rules='pin [\"sku3\"]'" + at);
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.output;
+  EXPECT_NE(pinned.output.find("sku3"), std::string::npos) << pinned.output;
+  EXPECT_NE(pinned.output.find("(pinned)"), std::string::npos) << pinned.output;
+  EXPECT_NE(pinned.output.find("--page-token="), std::string::npos) << pinned.output;
+  CliRun bad_rule = Persona("recommend --rules=pin" + at);
+  EXPECT_NE(bad_rule.exit_code, 0);
+  EXPECT_NE(bad_rule.output.find("rules: "), std::string::npos) << bad_rule.output;
   CliRun bad_count = Persona("recommend --count=500" + at);
   EXPECT_NE(bad_count.exit_code, 0);
   EXPECT_NE(bad_count.output.find("count"), std::string::npos) << bad_count.output;
