@@ -1,4 +1,7 @@
 #include "server/config.h"
+#include "server/placements.h"
+#include "server/reasons.h"
+#include "server/rules_stage.h"
 
 #include <cstdio>
 #include <fstream>
@@ -74,6 +77,11 @@ TEST(ConfigTest, ShippedExampleConfigIsValid) {
   ASSERT_TRUE(c.ok()) << c.status();
   ApplyDefaults(*c);
   EXPECT_TRUE(ValidateConfig(*c).ok());
+  // Its placements and rules pass the checks start-up runs.
+  auto placements = Placements::Build(c->placements(), CheckRules);
+  ASSERT_TRUE(placements.ok()) << placements.status();
+  EXPECT_EQ((*placements)->Get("home").default_count, 12);
+  EXPECT_TRUE(ReasonTexts::Build(c->reason_templates()).ok());
 }
 
 }  // namespace
