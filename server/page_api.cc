@@ -30,20 +30,9 @@ absl::Status InField(const absl::Status& status, const std::string& prefix) {
   return absl::InvalidArgumentError(absl::StrCat(prefix, status.message()));
 }
 
-PlacementAsk AskOf(const v1::RecommendRequest& r) {
-  PlacementAsk ask;
-  ask.placement = r.placement();
-  ask.count = r.count();
-  ask.filter = r.has_filter() ? &r.filter() : nullptr;
-  ask.exclude_ids.assign(r.exclude_item_ids().begin(), r.exclude_item_ids().end());
-  ask.rules = r.rules();
-  ask.page_token = r.page_token();
-  ask.variant = r.variant();
-  ask.locale = r.locale();
-  return ask;
-}
-
-PlacementAsk AskOf(const v1::PlacementRequest& r, const std::string& locale) {
+// The placement fields RecommendRequest and PlacementRequest share.
+template <typename Request>
+PlacementAsk AskOf(const Request& r, const std::string& locale) {
   PlacementAsk ask;
   ask.placement = r.placement();
   ask.count = r.count();
@@ -119,7 +108,7 @@ absl::Status PageApi::Recommend(const v1::RecommendRequest& request,
   ASSIGN_OR_RETURN(CallState call, Begin(request.shop(), request.customer_id(),
                                          request.session_id(), request.context_item_ids()));
   const PipelineEnv env{call.placements, call.reasons.get(), call.now_ms};
-  return RunPlacement(env, *call.snap, call.visitor, call.context, AskOf(request),
+  return RunPlacement(env, *call.snap, call.visitor, call.context, AskOf(request, request.locale()),
                       /*page=*/nullptr, response);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "persona/v1/admin.grpc.pb.h"
 #include "persona/v1/catalog.grpc.pb.h"
 #include "persona/v1/customers.grpc.pb.h"
@@ -70,6 +71,32 @@ inline v1::Event MakeEvent(const std::string& customer, v1::EventType type,
     item->set_price(10);
   }
   return e;
+}
+
+// Two tastes: a-items (Garden) and b-items (Kitchen). Customers of each taste
+// buy four of their items, two per order. Prices are equal, so popularity
+// alone cannot tell the tastes apart.
+inline void LoadTwoTastes(Client& client) {
+  v1::UpsertItemsRequest items;
+  for (int i = 0; i < 20; ++i) {
+    *items.add_items() = MakeItem("a" + std::to_string(i), {"Garden"}, 10);
+    *items.add_items() = MakeItem("b" + std::to_string(i), {"Kitchen"}, 10);
+  }
+  v1::UpsertItemsResponse items_resp;
+  ASSERT_TRUE(client.catalog->UpsertItems(Ctx().get(), items, &items_resp).ok());
+  v1::TrackEventsRequest events;
+  for (int c = 0; c < 80; ++c) {
+    const std::string taste = c % 2 == 0 ? "a" : "b";
+    for (int k = 0; k < 4; ++k) {
+      v1::Event e = MakeEvent("c" + std::to_string(c), v1::PURCHASE,
+                              {taste + std::to_string((c * 3 + k * 7) % 20)});
+      e.set_order_id("o" + std::to_string(c) + "-" + std::to_string(k / 2));
+      *events.add_events() = e;
+    }
+  }
+  v1::TrackEventsResponse events_resp;
+  ASSERT_TRUE(client.events->TrackEvents(Ctx().get(), events, &events_resp).ok());
+  ASSERT_EQ(events_resp.accepted(), 320);
 }
 
 }  // namespace persona::testing

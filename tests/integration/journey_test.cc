@@ -12,27 +12,9 @@
 namespace persona::testing {
 namespace {
 
-// Two tastes (a: Garden, b: Kitchen), 80 customers, trained.
+// The two-taste shop of client.h, trained.
 void LoadAndTrain(Client& client) {
-  v1::UpsertItemsRequest items;
-  for (int i = 0; i < 20; ++i) {
-    *items.add_items() = MakeItem("a" + std::to_string(i), {"Garden"}, 10);
-    *items.add_items() = MakeItem("b" + std::to_string(i), {"Kitchen"}, 10);
-  }
-  v1::UpsertItemsResponse items_resp;
-  ASSERT_TRUE(client.catalog->UpsertItems(Ctx().get(), items, &items_resp).ok());
-  v1::TrackEventsRequest events;
-  for (int c = 0; c < 80; ++c) {
-    const std::string taste = c % 2 == 0 ? "a" : "b";
-    for (int k = 0; k < 4; ++k) {
-      v1::Event e = MakeEvent("c" + std::to_string(c), v1::PURCHASE,
-                              {taste + std::to_string((c * 3 + k * 7) % 20)});
-      e.set_order_id("o" + std::to_string(c) + "-" + std::to_string(k / 2));
-      *events.add_events() = e;
-    }
-  }
-  v1::TrackEventsResponse events_resp;
-  ASSERT_TRUE(client.events->TrackEvents(Ctx().get(), events, &events_resp).ok());
+  LoadTwoTastes(client);
   v1::ModelInfo info;
   grpc::Status status = client.admin->TrainModel(Ctx().get(), {}, &info);
   ASSERT_TRUE(status.ok()) << status.error_message();

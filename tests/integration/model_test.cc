@@ -9,32 +9,6 @@
 namespace persona::testing {
 namespace {
 
-// Two tastes: a-items (Garden) and b-items (Kitchen). Customers of each taste
-// buy four of their items, two per order. Prices are equal, so popularity
-// alone cannot tell the tastes apart.
-void LoadTwoTastes(Client& client) {
-  v1::UpsertItemsRequest items;
-  for (int i = 0; i < 20; ++i) {
-    *items.add_items() = MakeItem("a" + std::to_string(i), {"Garden"}, 10);
-    *items.add_items() = MakeItem("b" + std::to_string(i), {"Kitchen"}, 10);
-  }
-  v1::UpsertItemsResponse items_resp;
-  ASSERT_TRUE(client.catalog->UpsertItems(Ctx().get(), items, &items_resp).ok());
-  v1::TrackEventsRequest events;
-  for (int c = 0; c < 80; ++c) {
-    const std::string taste = c % 2 == 0 ? "a" : "b";
-    for (int k = 0; k < 4; ++k) {
-      v1::Event e = MakeEvent("c" + std::to_string(c), v1::PURCHASE,
-                              {taste + std::to_string((c * 3 + k * 7) % 20)});
-      e.set_order_id("o" + std::to_string(c) + "-" + std::to_string(k / 2));
-      *events.add_events() = e;
-    }
-  }
-  v1::TrackEventsResponse events_resp;
-  ASSERT_TRUE(client.events->TrackEvents(Ctx().get(), events, &events_resp).ok());
-  ASSERT_EQ(events_resp.accepted(), 320);
-}
-
 // Counts the items of each taste in a recommendation.
 std::map<char, int> Tastes(const v1::RecommendResponse& r) {
   std::map<char, int> counts;
