@@ -101,6 +101,11 @@ void AttributeEvent(const rec::EventRecord& event, const AggregationOptions& opt
 void RecordShown(std::span<const std::string_view> item_ids, int64_t time_ms,
                  const AggregationOptions& options, rec::SubjectAggregatesRecord* agg);
 
+// Folds a session's recommendation touches and attributed orders into a
+// customer's at login (part of MergeAggregates; in attribution.cc).
+void MergeAttribution(const rec::SubjectAggregatesRecord& from, const AggregationOptions& options,
+                      rec::SubjectAggregatesRecord* into);
+
 // Folds a session's shown items into a customer's (MergeAggregates calls it):
 // the times of an item shown on both sides are united, then bounded as
 // RecordShown does, relative to the session's latest showing.
