@@ -68,21 +68,36 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
       ++n;
     }
   });
-  auto impute = [&](int32_t i, const std::vector<float>& sum, int32_t n) {
+  // Group key: the category, else num_categories + the brand.
+  absl::flat_hash_map<int64_t, std::vector<int32_t>> groups;
+  auto impute = [&](int32_t i, const std::vector<float>& sum, int32_t n, int64_t key) {
     float* row = r->factors_.data() + int64_t{i} * dim;
     for (int32_t d = 0; d < dim; ++d) row[d] = sum[d] / n;
     r->imputed_.Set(i);
+    groups[key].push_back(i);  // i ascending
   };
   for (int32_t i = 0; i < n; ++i) {
     if (r->trained_.Test(i)) continue;
     auto cats = c.ItemCategories(i);
     for (auto it = cats.rbegin(); it != cats.rend() && !r->imputed_.Test(i); ++it) {
-      if (count[*it] > 0) impute(i, mean[*it], count[*it]);
+      if (count[*it] > 0) impute(i, mean[*it], count[*it], *it);
     }
     if (!r->imputed_.Test(i) && c.ItemBrand(i) >= 0) {
       auto it = brand_mean.find(c.ItemBrand(i));
-      if (it != brand_mean.end()) impute(i, it->second.first, it->second.second);
+      if (it != brand_mean.end()) {
+        impute(i, it->second.first, it->second.second,
+               int64_t{c.num_categories()} + c.ItemBrand(i));
+      }
     }
+  }
+  std::vector<int64_t> keys;
+  for (const auto& [key, items] : groups) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  r->imputed_offsets_.push_back(0);
+  for (int64_t key : keys) {
+    const std::vector<int32_t>& items = groups[key];
+    r->imputed_items_.insert(r->imputed_items_.end(), items.begin(), items.end());
+    r->imputed_offsets_.push_back(static_cast<int32_t>(r->imputed_items_.size()));
   }
   r->imputed_count_ = r->imputed_.Count();
   r->scorable_ = r->trained_;
@@ -102,6 +117,33 @@ void AlsRecommender::SetAnn(std::shared_ptr<const AnnIndex> ann) const {
 }
 
 bool AlsRecommender::has_ann() const { return std::atomic_load(&ann_) != nullptr; }
+
+std::vector<ScoredIndex> AlsRecommender::TopImputed(const float* user, int k,
+                                                    const ItemMask& allowed) const {
+  const size_t num_groups = imputed_offsets_.empty() ? 0 : imputed_offsets_.size() - 1;
+  std::vector<ScoredIndex> groups(num_groups);  // (group, score)
+  for (size_t g = 0; g < num_groups; ++g) {
+    const float* row = ItemFactors(imputed_items_[imputed_offsets_[g]]);
+    groups[g] = {static_cast<int32_t>(g), Dot(user, row, dim_)};
+  }
+  std::sort(groups.begin(), groups.end(), [](const ScoredIndex& a, const ScoredIndex& b) {
+    return a.score != b.score ? a.score > b.score : a.item < b.item;
+  });
+  TopKHeap heap(k);
+  for (const ScoredIndex& g : groups) {
+    // Later groups score no higher; an equal score may still win on the item.
+    if (g.score < heap.threshold()) break;
+    int pushed = 0;
+    for (int32_t j = imputed_offsets_[g.item]; j < imputed_offsets_[g.item + 1] && pushed < k;
+         ++j) {
+      const int32_t item = imputed_items_[j];
+      if (!allowed.Test(item)) continue;
+      heap.Push(item, g.score);
+      ++pushed;
+    }
+  }
+  return heap.TakeSorted();
+}
 
 std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) const {
   std::vector<ScoredItem> out;
@@ -157,7 +199,11 @@ std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) c
     for (const ScoredIndex& s : top) have_new += imputed_.Test(s.item);
     const int want = std::max(0, explore - have_new);
     std::vector<ScoredIndex> extra;
-    if (want > 0) extra = select(want, &fresh);
+    // Imputed rows repeat per group: exact and cheap with or without an index
+    // (the index would widen its search until it scans every item).
+    if (want > 0) {
+      extra = ann != nullptr ? TopImputed(user.data(), want, fresh) : select(want, &fresh);
+    }
     // Make room by dropping the weakest established items (the list is best first).
     const size_t room = static_cast<size_t>(ctx.count) - top.size();
     size_t to_drop = extra.size() > room ? extra.size() - room : 0;

@@ -77,6 +77,11 @@ class AlsRecommender : public Recommender {
  private:
   AlsRecommender() = default;
 
+  // Returns up to k items of `allowed` (imputed items only) with the highest
+  // score, exactly and ties to the lower item as TopKDot, scoring each group
+  // of identical imputed rows once instead of every item.
+  std::vector<ScoredIndex> TopImputed(const float* user, int k, const ItemMask& allowed) const;
+
   std::shared_ptr<const CatalogIndex> catalog_;
   std::string version_;
   double exploration_share_ = 0;
@@ -86,6 +91,11 @@ class AlsRecommender : public Recommender {
   ItemMask imputed_;
   int32_t imputed_count_ = 0;
   ItemMask scorable_;  // trained_ | imputed_
+  // Imputed items grouped by the mean they copied (identical rows): group g
+  // holds imputed_items_[imputed_offsets_[g] .. imputed_offsets_[g + 1]),
+  // ascending.
+  std::vector<int32_t> imputed_offsets_;
+  std::vector<int32_t> imputed_items_;
   std::unique_ptr<const FoldIn> fold_in_;
   // Published once by SetAnn, read with std::atomic_load.
   mutable std::shared_ptr<const AnnIndex> ann_;

@@ -141,8 +141,12 @@ std::vector<ScoredItem> CategoryPopularityRecommender::Recommend(const Recommend
   return out;
 }
 
-SimilarItemsRecommender::SimilarItemsRecommender(const FactorView& factors)
-    : rows_(factors.rows), dim_(factors.dim) {
+SimilarItemsRecommender::SimilarItemsRecommender(const FactorView& factors,
+                                                 int cached_neighbors, int cache_capacity)
+    : rows_(factors.rows),
+      dim_(factors.dim),
+      cached_neighbors_(std::max(cached_neighbors, 0)),
+      cache_capacity_(static_cast<size_t>(std::max(cache_capacity, 0))) {
   normalized_.assign(factors.data, factors.data + int64_t{rows_} * dim_);
   for (int32_t r = 0; r < rows_; ++r) {
     float* row = normalized_.data() + int64_t{r} * dim_;
@@ -152,6 +156,44 @@ SimilarItemsRecommender::SimilarItemsRecommender(const FactorView& factors)
     const float inv = static_cast<float>(1.0 / std::sqrt(norm));
     for (int32_t d = 0; d < dim_; ++d) row[d] *= inv;
   }
+}
+
+SimilarItemsRecommender::Neighbors SimilarItemsRecommender::CachedNeighbors(int32_t seed) const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = cache_.find(seed); it != cache_.end()) return it->second;
+  }
+  // Computed outside the lock; a concurrent miss on the same seed computes
+  // the same list and the first one stored wins.
+  const FactorView view{normalized_.data(), rows_, dim_};
+  auto list = std::make_shared<const std::vector<ScoredIndex>>(
+      TopKDot(view, normalized_.data() + int64_t{seed} * dim_, cached_neighbors_, nullptr));
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = cache_.try_emplace(seed, std::move(list));
+  if (inserted) {
+    cache_order_.push_back(seed);
+    while (cache_order_.size() > cache_capacity_) {
+      cache_.erase(cache_order_.front());
+      cache_order_.pop_front();
+    }
+  }
+  return it->second;
+}
+
+std::optional<std::vector<ScoredIndex>> SimilarItemsRecommender::FromCache(
+    int32_t seed, int count, const ItemMask& allowed) const {
+  if (cache_capacity_ == 0 || count > cached_neighbors_ / 2) return std::nullopt;
+  const Neighbors list = CachedNeighbors(seed);
+  std::vector<ScoredIndex> out;
+  for (const ScoredIndex& s : *list) {
+    if (static_cast<int>(out.size()) >= count) break;
+    if (s.item != seed && allowed.Test(s.item)) out.push_back(s);
+  }
+  // Every item outside a full list ranks below all of it, so `count`
+  // survivors are the masked top; a short list holds every item.
+  const bool complete = static_cast<int>(list->size()) < cached_neighbors_;
+  if (static_cast<int>(out.size()) < count && !complete) return std::nullopt;
+  return out;
 }
 
 std::vector<ScoredItem> SimilarItemsRecommender::Recommend(const RecommendContext& ctx) const {
@@ -177,10 +219,16 @@ std::vector<ScoredItem> SimilarItemsRecommender::Recommend(const RecommendContex
     const float* row = normalized_.data() + int64_t{s} * dim_;
     for (int32_t d = 0; d < dim_; ++d) query[d] += row[d];
   }
-  ItemMask allowed = *ctx.allowed;
-  for (int32_t s : seeds) allowed.ResetIfValid(s);
-  const FactorView view{normalized_.data(), rows_, dim_};
-  for (const ScoredIndex& hit : TopKDot(view, query.data(), ctx.count, &allowed)) {
+  std::optional<std::vector<ScoredIndex>> hits;
+  // One seed's query is its own row, bit for bit: its cached list applies.
+  if (seeds.size() == 1) hits = FromCache(seeds.front(), ctx.count, *ctx.allowed);
+  if (!hits.has_value()) {
+    ItemMask allowed = *ctx.allowed;
+    for (int32_t s : seeds) allowed.ResetIfValid(s);
+    const FactorView view{normalized_.data(), rows_, dim_};
+    hits = TopKDot(view, query.data(), ctx.count, &allowed);
+  }
+  for (const ScoredIndex& hit : *hits) {
     int32_t anchor = seeds.front();
     float best = -2;
     const float* row = normalized_.data() + int64_t{hit.item} * dim_;

@@ -7,7 +7,9 @@
 #define PERSONA_MODEL_PAGE_RECOMMENDERS_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -88,17 +90,41 @@ class CategoryPopularityRecommender : public Recommender {
 
 // Items whose factors are closest (cosine) to the page's items, else to the
 // visitor's most recent interactions: "similar items".
+//
+// A single seed (one product page) is answered from a bounded cache of that
+// item's best `cached_neighbors` over all items, filtered by the request's
+// mask; when fewer than the requested count survive, the exhaustive masked
+// scan answers. Either way the answer equals the exhaustive one, scores and
+// ties included. The cache is thread-safe and lives as long as this
+// recommender (one set of factors).
 class SimilarItemsRecommender : public Recommender {
  public:
   // Copies and L2-normalises `factors` (rows aligned with the catalog).
-  explicit SimilarItemsRecommender(const FactorView& factors);
+  // `cached_neighbors` (default 256) per seed are kept for at most
+  // `cache_capacity` (default 4096) seeds; 0 disables the cache.
+  explicit SimilarItemsRecommender(const FactorView& factors, int cached_neighbors = 256,
+                                   int cache_capacity = 4096);
   std::vector<ScoredItem> Recommend(const RecommendContext& ctx) const override;
   std::string_view name() const override { return "similar"; }
 
  private:
+  using Neighbors = std::shared_ptr<const std::vector<ScoredIndex>>;
+  // The seed's best cached_neighbors_ items (the seed included), best first.
+  Neighbors CachedNeighbors(int32_t seed) const;
+  // Up to `count` allowed items from the seed's cached list, or nullopt when
+  // the list cannot prove they are the best allowed ones.
+  std::optional<std::vector<ScoredIndex>> FromCache(int32_t seed, int count,
+                                                    const ItemMask& allowed) const;
+
   int32_t rows_ = 0;
   int32_t dim_ = 0;
   std::vector<float> normalized_;
+  int cached_neighbors_ = 0;
+  size_t cache_capacity_ = 0;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<int32_t, Neighbors> cache_ ABSL_GUARDED_BY(mu_);
+  // Seeds in insertion order; the oldest is evicted first.
+  mutable std::deque<int32_t> cache_order_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace persona::model
