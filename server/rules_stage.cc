@@ -19,9 +19,11 @@ namespace rules = ::persona::model::rules;
 // Distinct rule texts kept parsed; placements have a handful, requests may
 // vary, so the cache is bounded and simply emptied when full.
 constexpr size_t kMaxParsedTexts = 1024;
-// Compiled placement rules kept per (text, catalog serial); each holds a few
+// Compiled rules (placement and request) kept per (text, catalog serial); each holds a few
 // item masks of catalog-size / 8 bytes.
 constexpr size_t kMaxCompiledConfigs = 256;
+// Time-dependent rules are compiled once per this period.
+constexpr int64_t kTimeBucketMs = 60'000;
 
 // Process-wide caches: Make is static, and rule texts and catalog serials are
 // the same for every caller, so sharing is what makes them pay.
@@ -48,23 +50,27 @@ class RuleCache {
   }
 
   // Returns `rule_set` (the parse of `text`) compiled against `catalog`,
-  // reusing an earlier compilation for the same catalog unless the rules
-  // depend on the request time.
+  // reusing an earlier compilation for the same catalog. Rules that depend on
+  // the request time ("created within 7d") are compiled against the start of
+  // the current minute and reused within it, so a window edge may lag by up
+  // to a minute.
   std::shared_ptr<const rules::CompiledRules> Compile(const std::string& text,
                                                       const rules::RuleSet& rule_set,
                                                       const model::CatalogIndex& catalog,
                                                       int64_t now_ms) {
-    const std::pair<std::string, uint64_t> key(text, catalog.serial());
+    const int64_t minute = now_ms - now_ms % kTimeBucketMs;
+    const Key timeless(text, catalog.serial(), -1);
+    const Key timed(text, catalog.serial(), minute);
     {
       absl::MutexLock lock(&mu_);
-      if (auto it = compiled_.find(key); it != compiled_.end()) return it->second;
+      if (auto it = compiled_.find(timeless); it != compiled_.end()) return it->second;
+      if (auto it = compiled_.find(timed); it != compiled_.end()) return it->second;
     }
     auto compiled =
-        std::make_shared<const rules::CompiledRules>(rules::Compile(rule_set, catalog, now_ms));
-    if (compiled->uses_request_time) return compiled;
+        std::make_shared<const rules::CompiledRules>(rules::Compile(rule_set, catalog, minute));
     absl::MutexLock lock(&mu_);
     if (compiled_.size() >= kMaxCompiledConfigs) compiled_.clear();
-    compiled_.emplace(key, compiled);
+    compiled_.emplace(compiled->uses_request_time ? timed : timeless, compiled);
     return compiled;
   }
 
@@ -72,9 +78,10 @@ class RuleCache {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const rules::RuleSet>> parsed_
       ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::pair<std::string, uint64_t>,
-                      std::shared_ptr<const rules::CompiledRules>>
-      compiled_ ABSL_GUARDED_BY(mu_);
+  // (rule text, catalog serial, minute or -1 for rules without request time).
+  using Key = std::tuple<std::string, uint64_t, int64_t>;
+  absl::flat_hash_map<Key, std::shared_ptr<const rules::CompiledRules>> compiled_
+      ABSL_GUARDED_BY(mu_);
 };
 
 // Items the visitor-dependent exclusions remove: the cart, purchases within
@@ -136,7 +143,7 @@ absl::StatusOr<RulesStage> RulesStage::Make(const std::string& placement_rules,
     compiled->rules = std::move(from_config);
   } else {
     compiled->rules = std::make_shared<const rules::CompiledRules>(rules::MergeCompiled(
-        *from_config, rules::Compile(**request, *snap.catalog, now_ms)));
+        *from_config, *cache.Compile(request_rules, **request, *snap.catalog, now_ms)));
   }
   compiled->visitor_excluded =
       VisitorExclusions(*compiled->rules, *snap.catalog, visitor, now_ms);

@@ -138,6 +138,18 @@ TEST(RulesStageTest, TimeDependentConfigRulesFollowTheRequestTime) {
   EXPECT_THAT(Restricted(snap, config, "", {}, kNow + 15 * kDay), ElementsAre("vase"));
 }
 
+TEST(RulesStageTest, CachedRequestRulesFollowTheRequestTimeAndTheCatalog) {
+  const ShopSnapshot snap = Snapshot();
+  const std::string request = "filter created within 20d";
+  EXPECT_THAT(Restricted(snap, "", request, {}, kNow), ElementsAre("lamp", "vase"));
+  EXPECT_THAT(Restricted(snap, "", request, {}, kNow + 15 * kDay), ElementsAre("vase"));
+  EXPECT_THAT(Restricted(snap, "", request, {}, kNow), ElementsAre("lamp", "vase"));
+  // Cached per catalog: a different catalog serial compiles afresh.
+  const std::string brand = "filter brand = \"Acme\"";
+  const std::vector<std::string> before = Restricted(snap, "", brand, {}, kNow);
+  EXPECT_EQ(Restricted(Snapshot(), "", brand, {}, kNow), before);
+}
+
 TEST(RulesStageTest, CompiledConfigRulesFollowTheCatalog) {
   const std::string config = "filter brand = \"Acme\"";
   const ShopSnapshot first = Snapshot();
