@@ -22,6 +22,8 @@ constexpr std::array kEnglish = {
     Entry{"TRENDING", "Trending now"},
     Entry{"PERSONALIZED", "Because you viewed {item}"},
     Entry{"PERSONALIZED.generic", "Picked for you"},
+    Entry{"PERSONALIZED.bought", "Because you bought {item}"},
+    Entry{"PERSONALIZED.carted", "Because you added {item} to your cart"},
     Entry{"BOUGHT_TOGETHER", "Often bought with {item}"},
     Entry{"BOUGHT_TOGETHER.generic", "Often bought together"},
     Entry{"SIMILAR_TO_VIEWED", "Similar to {item}"},
@@ -45,6 +47,8 @@ constexpr std::array kGerman = {
     Entry{"TRENDING", "Gerade im Trend"},
     Entry{"PERSONALIZED", "Weil Sie sich {item} angesehen haben"},
     Entry{"PERSONALIZED.generic", "Für Sie ausgewählt"},
+    Entry{"PERSONALIZED.bought", "Weil Sie {item} gekauft haben"},
+    Entry{"PERSONALIZED.carted", "Weil Sie {item} in den Warenkorb gelegt haben"},
     Entry{"BOUGHT_TOGETHER", "Oft zusammen gekauft mit {item}"},
     Entry{"BOUGHT_TOGETHER.generic", "Oft zusammen gekauft"},
     Entry{"SIMILAR_TO_VIEWED", "Ähnlich wie {item}"},
@@ -121,7 +125,9 @@ absl::StatusOr<ReasonTexts> ReasonTexts::Build(
     for (const auto& [key, text] : o.templates()) {
       const std::string field = absl::StrCat(prefix, ".templates[", key, "]");
       std::string_view code = key;
-      if (code.ends_with(".generic")) code.remove_suffix(8);
+      for (std::string_view suffix : {".generic", ".bought", ".carted"}) {
+        if (code.ends_with(suffix)) code.remove_suffix(suffix.size());
+      }
       v1::ReasonCode parsed;
       if (!v1::ReasonCode_Parse(std::string(code), &parsed) || parsed == v1::REASON_CODE_UNSPECIFIED) {
         return absl::InvalidArgumentError(absl::StrCat(field, ": unknown reason code"));
@@ -133,11 +139,15 @@ absl::StatusOr<ReasonTexts> ReasonTexts::Build(
   return texts;
 }
 
-const std::string* ReasonTexts::Find(std::string_view locale, const std::string& key) const {
+const std::string* ReasonTexts::Find(std::string_view locale, const std::string& key,
+                                     int* level) const {
   std::string tag = absl::AsciiStrToLower(std::string(locale));
   for (int attempt = 0; attempt < 3; ++attempt) {
     if (auto it = by_locale_.find(tag); it != by_locale_.end()) {
-      if (auto t = it->second.find(key); t != it->second.end()) return &t->second;
+      if (auto t = it->second.find(key); t != it->second.end()) {
+        if (level != nullptr) *level = attempt;
+        return &t->second;
+      }
     }
     if (attempt == 0) {
       if (const size_t cut = tag.find_first_of("-_"); cut != std::string::npos) tag.resize(cut);
@@ -152,6 +162,16 @@ std::string ReasonTexts::Render(v1::ReasonCode code, std::string_view locale,
                                 const ReasonArgs& args) const {
   const std::string key = v1::ReasonCode_Name(code);
   std::string out;
+  if (!args.how.empty()) {
+    // Only from a locale at least as close as the plain text's, so a French
+    // override is not replaced by the English "bought" text.
+    int how_level = 0;
+    int plain_level = 3;
+    const std::string how = absl::StrCat(key, ".", std::string(args.how));
+    const std::string* t = Find(locale, how, &how_level);
+    Find(locale, key, &plain_level);
+    if (t != nullptr && how_level <= plain_level && Fill(*t, args, out)) return out;
+  }
   if (const std::string* t = Find(locale, key); t != nullptr && Fill(*t, args, out)) return out;
   if (const std::string* t = Find(locale, key + ".generic"); t != nullptr && Fill(*t, args, out)) {
     return out;

@@ -4,7 +4,9 @@
 //
 // Each reason code has a template with placeholders ({item}, {category},
 // {country}, {brand}) and a generic text used when a placeholder has no
-// value (key "<CODE>.generic"). Built-in templates cover English and German;
+// value (key "<CODE>.generic"), and may have texts for how the visitor met
+// the item (keys "<CODE>.bought", "<CODE>.carted"). Built-in templates cover
+// English and German;
 // the config's reason_templates add locales or override single texts. A
 // locale "de-AT" uses "de-AT", then "de", then "en".
 // Immutable after Build: thread-safe.
@@ -28,6 +30,10 @@ struct ReasonArgs {
   std::string_view category;
   std::string_view country;
   std::string_view brand;
+  // How the visitor met {item}: "bought" or "carted" pick the templates
+  // "<CODE>.bought" / "<CODE>.carted" when they exist ("Because you bought
+  // X"); empty (a view, or the page's item) uses "<CODE>".
+  std::string_view how;
 };
 
 class ReasonTexts {
@@ -46,7 +52,10 @@ class ReasonTexts {
   // Locale -> key ("PERSONALIZED" or "PERSONALIZED.generic") -> template.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::string>> by_locale_;
 
-  const std::string* Find(std::string_view locale, const std::string& key) const;
+  // The template for `key` in `locale`, its language, or English; `level`
+  // (when given) receives which of the three matched (0, 1 or 2).
+  const std::string* Find(std::string_view locale, const std::string& key,
+                          int* level = nullptr) const;
 };
 
 }  // namespace persona::server

@@ -158,6 +158,18 @@ std::string_view LeafName(std::string_view joined_path) {
   return slash == std::string_view::npos ? joined_path : joined_path.substr(slash + 1);
 }
 
+// How the visitor last met `item`: "bought", "carted", or "" (viewed, or
+// only on the page).
+std::string_view HowMet(const Visitor& visitor, int32_t item) {
+  for (auto it = visitor.history.rbegin(); it != visitor.history.rend(); ++it) {
+    if (it->item != item) continue;
+    if (it->kind == model::InteractionKind::kPurchase) return "bought";
+    if (it->kind == model::InteractionKind::kCart) return "carted";
+    return "";
+  }
+  return "";
+}
+
 // Fills one response item: the catalog item, score, reason and flags.
 void FillItem(const ShopSnapshot& snap, const Visitor& visitor, const std::string& locale,
               const ReasonTexts& reasons, const Pick& pick, v1::RecommendedItem* out) {
@@ -189,7 +201,10 @@ void FillItem(const ShopSnapshot& snap, const Visitor& visitor, const std::strin
   const std::string category_name =
       category >= 0 ? std::string(LeafName(catalog.CategoryName(category))) : "";
   ReasonArgs args;
-  if (anchor >= 0) args.item = snap.items[anchor]->title();
+  if (anchor >= 0) {
+    args.item = snap.items[anchor]->title();
+    args.how = HowMet(visitor, anchor);
+  }
   args.category = category_name;
   args.country = visitor.country;
   args.brand = catalog.item(s.item).brand;

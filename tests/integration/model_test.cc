@@ -59,6 +59,9 @@ TEST(ModelTest, NewCustomersEventsSteerTheirNextRecommendations) {
   v1::RecommendResponse garden;
   ASSERT_TRUE(client.recommend->Recommend(Ctx().get(), req, &garden).ok());
   EXPECT_GT(Tastes(garden)['a'], Tastes(kitchen)['a'] + 3) << garden.DebugString();
+  // Reasons say how the customer met the anchor: bought, not viewed.
+  EXPECT_EQ(garden.items(0).reason().rfind("Because you bought Title of a", 0), 0u)
+      << garden.items(0).reason();
   for (const auto& item : garden.items()) {
     for (const char* bought : {"a2", "a5", "a8", "a11", "a14", "a17"}) {
       EXPECT_NE(item.item().id(), bought);  // bought items are not offered again

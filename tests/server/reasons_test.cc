@@ -20,6 +20,27 @@ TEST(ReasonTextsTest, FillsPlaceholdersAndFallsBackToGenericText) {
   EXPECT_EQ(texts->Render(v1::PROMOTED, "en", {}), "Promoted");
 }
 
+TEST(ReasonTextsTest, HowTheVisitorMetTheItemPicksTheText) {
+  Overrides overrides;
+  auto* fr = overrides.Add();
+  fr->set_locale("fr");
+  (*fr->mutable_templates())["PERSONALIZED"] = "Parce que vous avez vu {item}";
+  auto texts = ReasonTexts::Build(overrides);
+  ASSERT_TRUE(texts.ok()) << texts.status();
+  EXPECT_EQ(texts->Render(v1::PERSONALIZED, "en", {.item = "Lamp", .how = "bought"}),
+            "Because you bought Lamp");
+  EXPECT_EQ(texts->Render(v1::PERSONALIZED, "de", {.item = "Lampe", .how = "carted"}),
+            "Weil Sie Lampe in den Warenkorb gelegt haben");
+  EXPECT_EQ(texts->Render(v1::PERSONALIZED, "en", {.item = "Lamp", .how = ""}),
+            "Because you viewed Lamp");
+  // No "bought" text for a code: the plain one.
+  EXPECT_EQ(texts->Render(v1::BOUGHT_TOGETHER, "en", {.item = "Lamp", .how = "bought"}),
+            "Often bought with Lamp");
+  // A French plain text beats the English "bought" text.
+  EXPECT_EQ(texts->Render(v1::PERSONALIZED, "fr", {.item = "Lampe", .how = "bought"}),
+            "Parce que vous avez vu Lampe");
+}
+
 TEST(ReasonTextsTest, LocaleFallsBackToLanguageThenEnglish) {
   auto texts = ReasonTexts::Build(Overrides());
   ASSERT_TRUE(texts.ok());
