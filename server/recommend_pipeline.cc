@@ -17,8 +17,14 @@ namespace {
 
 namespace v1 = ::persona::v1;
 
-// Candidates asked of each recommender: enough for rules to choose from.
-int OverFetch(int count) { return std::min(count * 3 + 10, 300); }
+// Candidates asked of each recommender: enough for re-ranking rules (caps,
+// boosts, promotions, diversity) to choose from, a margin for blending
+// several recommenders, and just `count` for a single one without them.
+int Fetch(int count, size_t stages, bool ranks) {
+  if (ranks) return std::min(count * 3 + 10, 300);
+  if (stages > 1) return std::min(count * 2, 300);
+  return count;
+}
 // Items an infinite scroll remembers (older ones may come back).
 constexpr size_t kMaxScrollItems = 1000;
 
@@ -223,7 +229,10 @@ Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementV
               const RulesStage& rules, std::span<const int32_t> context_items, int count,
               int64_t now, model::ItemMask& allowed) {
   const std::vector<model::Interaction> history = ModelHistory(visitor);
-  model::RecommendContext ctx{.now_ms = now, .count = OverFetch(count), .allowed = &allowed,
+  const bool ranks = rules.Ranks();
+  model::RecommendContext ctx{.now_ms = now,
+                              .count = Fetch(count, variant.strategy.size(), ranks),
+                              .allowed = &allowed,
                               .context_items = context_items, .history = history,
                               .country = visitor.country_id,
                               .preferred_categories = visitor.preferred_categories,
@@ -259,13 +268,14 @@ Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementV
     allowed.Reset(p.item.item);
     extra.push_back(p);
   }
-  ctx.count = OverFetch(count);
+  const int missing = count - static_cast<int>(answer.picks.size() + extra.size());
+  ctx.count = ranks ? Fetch(count, 1, true) : std::max(missing, 0);
   double floor = 0;
   for (const Pick& p : candidates) floor = std::min(floor, p.score);
   const std::vector<const model::Recommender*> fallbacks = {snap.country_popular.get(),
                                                             snap.popular.get()};
   for (const model::Recommender* r : fallbacks) {
-    if (r == nullptr) continue;
+    if (r == nullptr || ctx.count == 0) continue;
     for (const model::ScoredItem& s : r->Recommend(ctx)) {
       if (!allowed.Test(s.item)) continue;
       allowed.Reset(s.item);

@@ -188,6 +188,8 @@ std::vector<Pick> RulesStage::Choose(const std::vector<Pick>& candidates, int co
   return out;
 }
 
+bool RulesStage::Ranks() const { return compiled_->rules->ranks(); }
+
 bool RulesStage::HandlesBought() const {
   return compiled_->rules->exclude_bought_within_ms.has_value();
 }

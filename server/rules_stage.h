@@ -72,6 +72,10 @@ class RulesStage {
   std::vector<Pick> Choose(const std::vector<Pick>& candidates, int count,
                            const model::ItemMask& allowed) const;
 
+  // Whether the rules re-rank (pins, boosts, promotions, caps, diversity),
+  // so the pipeline should offer more candidates than the count.
+  bool Ranks() const;
+
   // Whether the rules say which purchases to exclude ("exclude bought ..."),
   // replacing the pipeline's default of every non-repeat-purchase item bought.
   bool HandlesBought() const;
