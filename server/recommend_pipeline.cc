@@ -104,10 +104,10 @@ const model::Recommender* Lookup(const ShopSnapshot& snap, const std::string& na
 }
 
 // The visitor's history for the model: real interactions, else the seeds of
-// declared preferences.
-std::vector<model::Interaction> ModelHistory(const Visitor& visitor) {
+// declared preferences (built into `seeded`, which must outlive the span).
+std::span<const model::Interaction> ModelHistory(const Visitor& visitor,
+                                                 std::vector<model::Interaction>& seeded) {
   if (!visitor.history.empty() || visitor.seeds.empty()) return visitor.history;
-  std::vector<model::Interaction> seeded;
   for (int32_t i : visitor.seeds) seeded.push_back({i, 1.0f, 0, model::InteractionKind::kOther});
   return seeded;
 }
@@ -228,7 +228,8 @@ struct Answer {
 Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementVariant& variant,
               const RulesStage& rules, std::span<const int32_t> context_items, int count,
               int64_t now, model::ItemMask& allowed) {
-  const std::vector<model::Interaction> history = ModelHistory(visitor);
+  std::vector<model::Interaction> seeded;
+  const std::span<const model::Interaction> history = ModelHistory(visitor, seeded);
   const bool ranks = rules.Ranks();
   model::RecommendContext ctx{.now_ms = now,
                               .count = Fetch(count, variant.strategy.size(), ranks),
@@ -287,6 +288,23 @@ Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementV
   return answer;
 }
 
+// The fields every answer shares: a new recommendation id (encoding
+// placement, variant and time for attribution), the variant, the model
+// version and whether it is personalised.
+template <typename Response>
+void Describe(const ShopSnapshot& snap, const Visitor& visitor, const std::string& placement,
+              const std::string& variant, bool modelled, int64_t now_ms, Response* out) {
+  if (out->recommendation_id().empty()) {
+    out->set_recommendation_id(EncodeRecommendationId(
+        {.placement = placement, .variant = variant, .issued_time_ms = now_ms, .nonce = Nonce()}));
+  }
+  out->set_variant(variant);
+  out->set_model_version(modelled && snap.model != nullptr
+                             ? snap.model->version
+                             : absl::StrCat("popularity-g", snap.generation));
+  out->set_personalized(visitor.personalized() || !visitor.seeds.empty());
+}
+
 }  // namespace
 
 absl::Status RunPlacement(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
@@ -309,18 +327,11 @@ absl::Status RunPlacement(const PipelineEnv& env, const ShopSnapshot& snap, cons
   const Answer answer =
       Choose(snap, visitor, *variant, rules, context_items, count, env.now_ms, allowed);
 
-  if (scroll.recommendation_id.empty()) {
-    scroll.recommendation_id = EncodeRecommendationId(
-        {.placement = name, .variant = variant->name, .issued_time_ms = env.now_ms,
-         .nonce = Nonce()});
-  }
+  // A scroll keeps the list's recommendation id.
   out->set_recommendation_id(scroll.recommendation_id);
+  Describe(snap, visitor, name, variant->name, answer.modelled, env.now_ms, out);
+  scroll.recommendation_id = out->recommendation_id();
   out->set_placement(name);
-  out->set_variant(variant->name);
-  out->set_model_version(answer.modelled && snap.model != nullptr
-                             ? snap.model->version
-                             : absl::StrCat("popularity-g", snap.generation));
-  out->set_personalized(visitor.personalized() || !visitor.seeds.empty());
   const std::string locale = ask.locale.empty() ? visitor.locale : ask.locale;
   for (const Pick& pick : answer.picks) {
     FillItem(snap, visitor, locale, *env.reasons, pick, out->add_items());
@@ -353,14 +364,7 @@ absl::Status RankList(const PipelineEnv& env, const ShopSnapshot& snap, const Vi
   const int count = allowed.Count();
   const model::ItemMask rankable = allowed;
   Answer answer = Choose(snap, visitor, *variant, rules, context_items, count, env.now_ms, allowed);
-  const std::string id = EncodeRecommendationId(
-      {.placement = name, .variant = variant->name, .issued_time_ms = env.now_ms, .nonce = Nonce()});
-  out->set_recommendation_id(id);
-  out->set_variant(variant->name);
-  out->set_model_version(answer.modelled && snap.model != nullptr
-                             ? snap.model->version
-                             : absl::StrCat("popularity-g", snap.generation));
-  out->set_personalized(visitor.personalized() || !visitor.seeds.empty());
+  Describe(snap, visitor, name, variant->name, answer.modelled, env.now_ms, out);
   const std::string locale = ask.locale.empty() ? visitor.locale : ask.locale;
   model::ItemMask placed(snap.catalog->size());
   for (const Pick& pick : answer.picks) {
