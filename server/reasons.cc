@@ -162,17 +162,16 @@ std::string ReasonTexts::Render(v1::ReasonCode code, std::string_view locale,
                                 const ReasonArgs& args) const {
   const std::string key = v1::ReasonCode_Name(code);
   std::string out;
+  int plain_level = 3;
+  const std::string* plain = Find(locale, key, &plain_level);
   if (!args.how.empty()) {
     // Only from a locale at least as close as the plain text's, so a French
     // override is not replaced by the English "bought" text.
     int how_level = 0;
-    int plain_level = 3;
-    const std::string how = absl::StrCat(key, ".", std::string(args.how));
-    const std::string* t = Find(locale, how, &how_level);
-    Find(locale, key, &plain_level);
+    const std::string* t = Find(locale, absl::StrCat(key, ".", std::string(args.how)), &how_level);
     if (t != nullptr && how_level <= plain_level && Fill(*t, args, out)) return out;
   }
-  if (const std::string* t = Find(locale, key); t != nullptr && Fill(*t, args, out)) return out;
+  if (plain != nullptr && Fill(*plain, args, out)) return out;
   if (const std::string* t = Find(locale, key + ".generic"); t != nullptr && Fill(*t, args, out)) {
     return out;
   }
