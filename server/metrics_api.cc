@@ -50,16 +50,6 @@ struct VariantFigures {
 // By placement, then variant; both sorted by name.
 using Figures = std::map<std::string, std::map<std::string, VariantFigures>>;
 
-void Add(const rec::PlacementMetricsRecord& m, rec::PlacementMetricsRecord* into) {
-  into->set_impressions(into->impressions() + m.impressions());
-  into->set_list_impressions(into->list_impressions() + m.list_impressions());
-  into->set_clicks(into->clicks() + m.clicks());
-  into->set_add_to_carts(into->add_to_carts() + m.add_to_carts());
-  into->set_conversions(into->conversions() + m.conversions());
-  into->set_revenue(into->revenue() + m.revenue());
-  into->set_revenue_sq(into->revenue_sq() + m.revenue_sq());
-}
-
 // Returns successes / trials with successes clamped to [0, trials]; 0 without trials.
 double Rate(int64_t successes, int64_t trials) {
   if (trials <= 0) return 0;
@@ -247,7 +237,7 @@ absl::Status MetricsApi::GetPlacementMetrics(const v1::GetPlacementMetricsReques
   RETURN_IF_ERROR(db_->events().ScanPlacementMetrics(
       shop, request.placement(), from, to, [&](const storage::PlacementMetricsRow& row) {
         VariantFigures& v = figures[row.placement][row.variant];
-        Add(row.metrics, &v.totals);
+        storage::AddPlacementMetrics(row.metrics, &v.totals);
         v.days.emplace_back(row.day, row.metrics);
         return true;
       }));

@@ -112,9 +112,6 @@ void MergeAttribution(const rec::SubjectAggregatesRecord& from, const Aggregatio
 void MergeShownItems(const rec::SubjectAggregatesRecord& from, const AggregationOptions& options,
                      rec::SubjectAggregatesRecord* into);
 
-// Adds `delta` to `into` (counts, revenue and revenue_sq).
-void AddPlacementMetrics(const rec::PlacementMetricsRecord& delta, rec::PlacementMetricsRecord* into);
-
 }  // namespace persona::storage
 
 #endif  // PERSONA_STORAGE_AGGREGATES_H_

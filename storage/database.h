@@ -181,6 +181,10 @@ struct PlacementMetricsRow {
   rec::PlacementMetricsRecord metrics;
 };
 
+// Adds `delta` to `into` (counts, revenue and revenue_sq): how Append sums
+// the figures, and how readers of ScanPlacementMetrics sum rows.
+void AddPlacementMetrics(const rec::PlacementMetricsRecord& delta, rec::PlacementMetricsRecord* into);
+
 // Appends behaviour events.
 class EventLog {
  public:
