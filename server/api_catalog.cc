@@ -12,11 +12,7 @@ PersonaApi::PersonaApi(const persona::config::v1::Config& config, storage::Datab
     : config_(config), db_(db), shops_(shops), clock_(clock) {}
 
 absl::StatusOr<std::string> PersonaApi::ResolveShop(const std::string& requested) const {
-  if (requested.empty()) return config_.server().default_shop();
-  if (auto p = NameProblem(requested); !p.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("shop: ", std::string(p)));
-  }
-  return requested;
+  return ResolveShopName(requested, config_.server().default_shop());
 }
 
 ValidationLimits PersonaApi::Limits() const {

@@ -12,6 +12,7 @@
 #include "common/keys.h"
 #include "common/status_macros.h"
 #include "model/ab_stats.h"
+#include "server/validation.h"
 
 namespace persona::server {
 namespace {
@@ -203,16 +204,11 @@ absl::StatusOr<int32_t> ParseUtcDate(std::string_view field, std::string_view te
 MetricsApi::MetricsApi(storage::Database* db, const Clock* clock, MetricsApiOptions options)
     : db_(db), clock_(clock), options_(std::move(options)) {}
 
-absl::StatusOr<std::string> MetricsApi::ResolveShop(const std::string& requested) const {
-  if (requested.empty()) return options_.default_shop;
-  if (auto p = NameProblem(requested); !p.empty()) return Field("shop", p);
-  return requested;
-}
-
 absl::Status MetricsApi::GetPlacementMetrics(const v1::GetPlacementMetricsRequest& request,
                                              v1::GetPlacementMetricsResponse* response) const {
   response->Clear();
-  ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
+  ASSIGN_OR_RETURN(const std::string shop,
+                   ResolveShopName(request.shop(), options_.default_shop));
   if (!request.placement().empty()) {
     if (auto p = NameProblem(request.placement()); !p.empty()) return Field("placement", p);
   }

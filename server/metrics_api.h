@@ -53,8 +53,6 @@ class MetricsApi {
                                    persona::v1::GetPlacementMetricsResponse* response) const;
 
  private:
-  absl::StatusOr<std::string> ResolveShop(const std::string& requested) const;
-
   storage::Database* const db_;
   const Clock* const clock_;
   const MetricsApiOptions options_;

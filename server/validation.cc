@@ -341,4 +341,13 @@ std::optional<Problem> CheckRankItems(const v1::RankItemsRequest& r) {
   return CheckText("", "locale", r.locale(), kMaxShortBytes);
 }
 
+absl::StatusOr<std::string> ResolveShopName(const std::string& requested,
+                                            const std::string& default_shop) {
+  if (requested.empty()) return default_shop;
+  if (auto p = NameProblem(requested); !p.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("shop: ", std::string(p)));
+  }
+  return requested;
+}
+
 }  // namespace persona::server

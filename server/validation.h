@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "persona/v1/common.pb.h"
 #include "persona/v1/recommend.pb.h"
 
@@ -49,6 +50,11 @@ std::optional<Problem> CheckCategory(const v1::Category& category, const std::st
 std::optional<Problem> CheckRecommend(const v1::RecommendRequest& request);
 std::optional<Problem> CheckRecommendPage(const v1::RecommendPageRequest& request);
 std::optional<Problem> CheckRankItems(const v1::RankItemsRequest& request);
+
+// Returns the shop a request names, `default_shop` when it names none, or
+// INVALID_ARGUMENT naming the "shop" field.
+absl::StatusOr<std::string> ResolveShopName(const std::string& requested,
+                                            const std::string& default_shop);
 
 // Returns the problem of an id field, or nothing; `required` rejects empty ids.
 std::optional<Problem> CheckId(const std::string& field, const std::string& id, bool required);
