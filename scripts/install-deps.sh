@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev librocksdb-dev libabsl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhnswlib-dev
+  libcpp-httplib-dev libssl-dev
 )
 
 missing=()
