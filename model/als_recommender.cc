@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 
-#include "Eigen/Core"
 #include "absl/container/flat_hash_map.h"
 #include "common/status_macros.h"
 
@@ -98,6 +98,8 @@ absl::StatusOr<std::shared_ptr<const AlsRecommender>> AlsRecommender::Create(
     const std::vector<int32_t>& items = groups[key];
     r->imputed_items_.insert(r->imputed_items_.end(), items.begin(), items.end());
     r->imputed_offsets_.push_back(static_cast<int32_t>(r->imputed_items_.size()));
+    const float* row = r->ItemFactors(items.front());
+    r->group_factors_.insert(r->group_factors_.end(), row, row + dim);
   }
   r->imputed_count_ = r->imputed_.Count();
   r->scorable_ = r->trained_;
@@ -120,15 +122,13 @@ bool AlsRecommender::has_ann() const { return std::atomic_load(&ann_) != nullptr
 
 std::vector<ScoredIndex> AlsRecommender::TopImputed(const float* user, int k,
                                                     const ItemMask& allowed) const {
-  const size_t num_groups = imputed_offsets_.empty() ? 0 : imputed_offsets_.size() - 1;
-  std::vector<ScoredIndex> groups(num_groups);  // (group, score)
-  for (size_t g = 0; g < num_groups; ++g) {
-    const float* row = ItemFactors(imputed_items_[imputed_offsets_[g]]);
-    groups[g] = {static_cast<int32_t>(g), Dot(user, row, dim_)};
-  }
-  std::sort(groups.begin(), groups.end(), [](const ScoredIndex& a, const ScoredIndex& b) {
-    return a.score != b.score ? a.score > b.score : a.item < b.item;
-  });
+  const int32_t num_groups =
+      imputed_offsets_.empty() ? 0 : static_cast<int32_t>(imputed_offsets_.size() - 1);
+  if (num_groups == 0 || k <= 0) return {};
+  // Every group, best first and ties to the lower group, as the sort of the
+  // items would order them.
+  const std::vector<ScoredIndex> groups =
+      TopKDot({group_factors_.data(), num_groups, dim_}, user, num_groups, nullptr);
   TopKHeap heap(k);
   for (const ScoredIndex& g : groups) {
     // Later groups score no higher; an equal score may still win on the item.
@@ -145,79 +145,68 @@ std::vector<ScoredIndex> AlsRecommender::TopImputed(const float* user, int k,
   return heap.TakeSorted();
 }
 
-std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) const {
-  std::vector<ScoredItem> out;
-  if (ctx.count <= 0 || ctx.allowed == nullptr) return out;
+bool AlsRecommender::Prepare(const RecommendContext& ctx, Visitor& v) const {
+  if (ctx.count <= 0 || ctx.allowed == nullptr) return false;
   // Interactions the fold-in may use: trained items only (imputed factors
   // would pull the visitor towards category averages).
   std::vector<int32_t> ids;
   std::vector<float> strengths;
-  std::vector<int32_t> anchors;  // most recent first, distinct
+  v.anchors.clear();  // most recent first, distinct
   auto add = [&](int32_t item, float weight) {
     if (item < 0 || item >= catalog_->size() || !trained_.Test(item)) return;
     ids.push_back(item);
     strengths.push_back(weight);
-    if (weight > 0 && anchors.size() < kMaxAnchors &&
-        std::find(anchors.begin(), anchors.end(), item) == anchors.end()) {
-      anchors.push_back(item);
+    if (weight > 0 && v.anchors.size() < kMaxAnchors &&
+        std::find(v.anchors.begin(), v.anchors.end(), item) == v.anchors.end()) {
+      v.anchors.push_back(item);
     }
   };
   for (int32_t item : ctx.context_items) add(item, 1.0f);
   for (auto it = ctx.history.rbegin(); it != ctx.history.rend(); ++it) add(it->item, it->weight);
-  if (anchors.empty()) return out;
-  std::vector<float> user(dim_);
-  if (!fold_in_->Solve(ids, strengths, user).ok()) return out;
+  if (v.anchors.empty()) return false;
+  v.user.resize(dim_);
+  if (!fold_in_->Solve(ids, strengths, v.user).ok()) return false;
+  v.allowed = *ctx.allowed;
+  v.allowed.And(scorable_);
+  return true;
+}
 
-  ItemMask allowed = *ctx.allowed;
-  allowed.And(scorable_);
-  const FactorView items{factors_.data(), catalog_->size(), dim_};
-  const int explore = exploration_share_ > 0
-                          ? static_cast<int>(std::ceil(exploration_share_ * ctx.count)) : 0;
-  const bool exploring = explore > 0 && imputed_count_ > 0;
-  // With many new items, the exploration pick would touch most of the
-  // catalog again: score every item once and select twice from the scores.
-  std::vector<float> scores;
-  if (exploring && imputed_count_ * 8 > catalog_->size() && !has_ann()) {
-    scores.resize(catalog_->size());
-    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> y(
-        factors_.data(), catalog_->size(), dim_);
-    Eigen::Map<Eigen::VectorXf>(scores.data(), catalog_->size()).noalias() =
-        y * Eigen::Map<const Eigen::VectorXf>(user.data(), dim_);
-  }
-  const std::shared_ptr<const AnnIndex> ann = std::atomic_load(&ann_);
-  auto select = [&](int k, const ItemMask* mask) {
-    if (ann != nullptr) return ann->Search(user.data(), k, mask);
-    return scores.empty() ? TopKDot(items, user.data(), k, mask) : TopKScores(scores, k, mask);
-  };
-  std::vector<ScoredIndex> top = select(ctx.count, &allowed);
-  if (exploring) {
-    // Reserve the last `explore` slots for the best new items not chosen yet.
-    ItemMask fresh = allowed;
+void AlsRecommender::Explore(int count, const Visitor& v, std::vector<ScoredIndex>& top) const {
+  const int explore =
+      exploration_share_ > 0 ? static_cast<int>(std::ceil(exploration_share_ * count)) : 0;
+  if (explore <= 0 || imputed_count_ == 0) return;
+  // Reserve the last `explore` slots for the best new items not chosen yet.
+  int have_new = 0;
+  for (const ScoredIndex& s : top) have_new += imputed_.Test(s.item);
+  const int want = std::max(0, explore - have_new);
+  std::vector<ScoredIndex> extra;
+  if (want > 0) {
+    ItemMask fresh = v.allowed;
     fresh.And(imputed_);
     for (const ScoredIndex& s : top) fresh.ResetIfValid(s.item);
-    int have_new = 0;
-    for (const ScoredIndex& s : top) have_new += imputed_.Test(s.item);
-    const int want = std::max(0, explore - have_new);
-    std::vector<ScoredIndex> extra;
-    // Imputed rows repeat per group: exact and cheap with or without an index
-    // (the index would widen its search until it scans every item).
-    if (want > 0) {
-      extra = ann != nullptr ? TopImputed(user.data(), want, fresh) : select(want, &fresh);
-    }
-    // Make room by dropping the weakest established items (the list is best first).
-    const size_t room = static_cast<size_t>(ctx.count) - top.size();
-    size_t to_drop = extra.size() > room ? extra.size() - room : 0;
-    for (auto it = top.end(); to_drop > 0 && it != top.begin();) {
-      --it;
-      if (!imputed_.Test(it->item)) {
-        it = top.erase(it);
-        --to_drop;
-      }
-    }
-    top.insert(top.end(), extra.begin(), extra.end());
+    // Imputed rows repeat per group: scoring each group once is exact and
+    // cheap with or without an index (an index would widen its search until
+    // it scans every item).
+    extra = TopImputed(v.user.data(), want, fresh);
   }
+  // Make room by dropping the weakest established items (the list is best first).
+  const size_t room = static_cast<size_t>(count) - top.size();
+  size_t to_drop = extra.size() > room ? extra.size() - room : 0;
+  for (auto it = top.end(); to_drop > 0 && it != top.begin();) {
+    --it;
+    if (!imputed_.Test(it->item)) {
+      it = top.erase(it);
+      --to_drop;
+    }
+  }
+  top.insert(top.end(), extra.begin(), extra.end());
+}
+
+std::vector<ScoredItem> AlsRecommender::Finish(const RecommendContext& ctx, const Visitor& v,
+                                               std::vector<ScoredIndex> top) const {
+  Explore(ctx.count, v, top);
+  std::vector<ScoredItem> out;
   out.reserve(top.size());
-  const size_t num_context = ctx.context_items.size();
   for (const ScoredIndex& s : top) {
     ScoredItem item{.item = s.item, .score = s.score, .reason = Reason::kPersonalized};
     if (imputed_.Test(s.item)) {
@@ -227,16 +216,61 @@ std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) c
     } else {
       // The visitor's item most similar to this one explains it.
       float best = -std::numeric_limits<float>::infinity();
-      for (size_t a = 0; a < anchors.size(); ++a) {
-        const float sim = Dot(ItemFactors(anchors[a]), ItemFactors(s.item), dim_);
-        if (sim > best) best = sim, item.anchor = anchors[a];
+      for (int32_t anchor : v.anchors) {
+        const float sim = Dot(ItemFactors(anchor), ItemFactors(s.item), dim_);
+        if (sim > best) best = sim, item.anchor = anchor;
       }
-      const bool from_context =
-          std::find(ctx.context_items.begin(), ctx.context_items.begin() + num_context,
-                    item.anchor) != ctx.context_items.begin() + num_context;
+      const bool from_context = std::find(ctx.context_items.begin(), ctx.context_items.end(),
+                                          item.anchor) != ctx.context_items.end();
       if (from_context) item.reason = Reason::kSimilarToViewed;
     }
     out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<ScoredItem> AlsRecommender::Recommend(const RecommendContext& ctx) const {
+  Visitor v;
+  if (!Prepare(ctx, v)) return {};
+  const std::shared_ptr<const AnnIndex> ann = std::atomic_load(&ann_);
+  std::vector<ScoredIndex> top = ann != nullptr
+                                     ? ann->Search(v.user.data(), ctx.count, &v.allowed)
+                                     : TopKDot(factors(), v.user.data(), ctx.count, &v.allowed);
+  return Finish(ctx, v, std::move(top));
+}
+
+std::vector<std::vector<ScoredItem>> AlsRecommender::RecommendBatch(
+    std::span<const RecommendContext> contexts) const {
+  // One TopKDotBatch panel: every block is one pass over the item matrix.
+  constexpr size_t kBlock = 64;
+  std::vector<std::vector<ScoredItem>> out(contexts.size());
+  std::vector<Visitor> visitors(std::min(kBlock, contexts.size()));
+  std::vector<size_t> scored;  // contexts of the block with a visitor
+  std::vector<float> users;
+  std::vector<const ItemMask*> masks;
+  for (size_t first = 0; first < contexts.size(); first += kBlock) {
+    const size_t end = std::min(contexts.size(), first + kBlock);
+    scored.clear();
+    users.clear();
+    masks.clear();
+    int k = 0;  // the block's largest count; each answer is cut to its own
+    for (size_t c = first; c < end; ++c) {
+      Visitor& v = visitors[c - first];
+      if (!Prepare(contexts[c], v)) continue;
+      scored.push_back(c);
+      users.insert(users.end(), v.user.begin(), v.user.end());
+      masks.push_back(&v.allowed);
+      k = std::max(k, contexts[c].count);
+    }
+    if (scored.empty()) continue;
+    const FactorView queries{users.data(), static_cast<int32_t>(scored.size()), dim_};
+    // Ties go to the lower item, so the best k cut to count are the best count.
+    std::vector<std::vector<ScoredIndex>> tops = TopKDotBatch(factors(), queries, k, masks);
+    for (size_t j = 0; j < scored.size(); ++j) {
+      const RecommendContext& ctx = contexts[scored[j]];
+      if (tops[j].size() > static_cast<size_t>(ctx.count)) tops[j].resize(ctx.count);
+      out[scored[j]] = Finish(ctx, visitors[scored[j] - first], std::move(tops[j]));
+    }
   }
   return out;
 }

@@ -7,13 +7,19 @@
 // (else of their brand), so new arrivals can be recommended before the next
 // training; they are reported with Reason::kNewArrival. An exploration share
 // reserves that fraction of each answer for the best such new items.
-// Immutable after Create: Recommend may be called from many threads at once.
+//
+// RecommendBatch answers many contexts at once (email campaigns): the same
+// answers as Recommend, with the item scoring done for blocks of contexts per
+// pass over the item matrix.
+// Immutable after Create: Recommend and RecommendBatch may be called from
+// many threads at once.
 #ifndef PERSONA_MODEL_ALS_RECOMMENDER_H_
 #define PERSONA_MODEL_ALS_RECOMMENDER_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +63,19 @@ class AlsRecommender : public Recommender {
   std::vector<ScoredItem> Recommend(const RecommendContext& ctx) const override;
   std::string_view name() const override { return "als"; }
 
+  // Returns, for each of `contexts`, exactly what Recommend returns for it on
+  // a recommender without an approximate index: the same items in the same
+  // order with bit-equal scores, reasons, anchors and categories (empty for
+  // contexts without usable interactions). Fold-ins run per context; the
+  // top-k runs for blocks of up to 64 contexts per pass over the item matrix
+  // (TopKDotBatch), several times cheaper per context than one Recommend
+  // each on a large catalog. An attached index is not used: campaigns are
+  // exact, page views may be approximate. Contexts may differ in count,
+  // mask, history and context items; their views must stay valid during the
+  // call. Uses one thread; callers parallelise across slices of contexts.
+  std::vector<std::vector<ScoredItem>> RecommendBatch(
+      std::span<const RecommendContext> contexts) const;
+
   const std::string& version() const { return version_; }
   // Items with trained factors, and items with category-imputed ones.
   int32_t trained_items() const { return trained_.Count(); }
@@ -77,9 +96,28 @@ class AlsRecommender : public Recommender {
  private:
   AlsRecommender() = default;
 
+  // One context folded in: what Recommend and RecommendBatch score and explain.
+  struct Visitor {
+    std::vector<float> user;       // dim_ floats
+    std::vector<int32_t> anchors;  // trained items that may explain, most recent first
+    ItemMask allowed;              // *ctx.allowed & scorable_
+  };
+
+  // Fills `v` for `ctx`; returns false when there is nothing to recommend
+  // (count <= 0, no mask, no usable interaction, or a failed fold-in).
+  bool Prepare(const RecommendContext& ctx, Visitor& v) const;
+  // Turns the ctx.count best scorable items of v.allowed (best first) into
+  // the answer: reserves the exploration share for new items, then explains.
+  std::vector<ScoredItem> Finish(const RecommendContext& ctx, const Visitor& v,
+                                 std::vector<ScoredIndex> top) const;
+  // Replaces the weakest established items of `top` by the best new items
+  // not in it, so that the exploration share of `count` slots holds new items.
+  void Explore(int count, const Visitor& v, std::vector<ScoredIndex>& top) const;
+
   // Returns up to k items of `allowed` (imputed items only) with the highest
-  // score, exactly and ties to the lower item as TopKDot, scoring each group
-  // of identical imputed rows once instead of every item.
+  // score, ties to the lower item as TopKDot, scoring each group of identical
+  // imputed rows once (with TopKDot's kernel, over group_factors_) instead of
+  // every item.
   std::vector<ScoredIndex> TopImputed(const float* user, int k, const ItemMask& allowed) const;
 
   std::shared_ptr<const CatalogIndex> catalog_;
@@ -96,6 +134,8 @@ class AlsRecommender : public Recommender {
   // ascending.
   std::vector<int32_t> imputed_offsets_;
   std::vector<int32_t> imputed_items_;
+  // Row g: the factors every item of imputed group g shares.
+  std::vector<float> group_factors_;
   std::unique_ptr<const FoldIn> fold_in_;
   // Published once by SetAnn, read with std::atomic_load.
   mutable std::shared_ptr<const AnnIndex> ann_;
