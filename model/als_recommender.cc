@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "Eigen/Core"
 #include "absl/container/flat_hash_map.h"
 #include "common/status_macros.h"
 
@@ -14,10 +15,10 @@ namespace {
 // How many of the visitor's most recent distinct items can explain a choice.
 constexpr size_t kMaxAnchors = 20;
 
+// Vectorised (a plain loop's sum is sequential): ten items x twenty anchors
+// of explanation per answer were a tenth of a campaign customer's cost.
 float Dot(const float* a, const float* b, int32_t dim) {
-  float s = 0;
-  for (int32_t d = 0; d < dim; ++d) s += a[d] * b[d];
-  return s;
+  return Eigen::Map<const Eigen::VectorXf>(a, dim).dot(Eigen::Map<const Eigen::VectorXf>(b, dim));
 }
 
 }  // namespace
