@@ -4,14 +4,20 @@
 // (default 1,000,000) x PERSONA_SHOP_ITEMS items (default 100,000), ~20
 // events each. The shop runs use the serving trainer's path (BM25 fitted and
 // applied, tuned options); CPU time is the whole process's (all threads).
-// Also fold-in of one user with 10, 100 and 1000 interactions.
+// Also fold-in of one user with 10, 100 and 1000 interactions, and campaign
+// scoring: AlsRecommender::RecommendBatch against one Recommend per customer.
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
 #include "model/als.h"
+#include "model/als_recommender.h"
 #include "model/eval/datasets.h"
 #include "model/fold_in.h"
 #include "model/serving_model.h"
@@ -118,6 +124,79 @@ void BM_FoldIn(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize((*fold)->Solve(ids, strengths, out));
 }
 
+// An email campaign's scoring inputs: a catalog of `items` items with random
+// 64-dim factors (all trained), 256 customers with ~20 interactions each
+// (views, one in five a purchase), each asking for 10 items not interacted with.
+struct Campaign {
+  std::shared_ptr<const AlsRecommender> rec;
+  std::deque<ItemMask> masks;
+  std::deque<std::vector<Interaction>> histories;
+  std::vector<RecommendContext> contexts;
+};
+
+const Campaign& CampaignOf(int32_t items) {
+  static auto* cache = new std::map<int32_t, std::unique_ptr<Campaign>>();
+  std::unique_ptr<Campaign>& c = (*cache)[items];
+  if (c != nullptr) return *c;
+  c = std::make_unique<Campaign>();
+  constexpr int kDim = 64;
+  constexpr int kCustomers = 256;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0, 0.1f);
+  TrainedItems trained;
+  trained.dim = kDim;
+  std::vector<ItemInfo> infos;
+  for (int32_t i = 0; i < items; ++i) {
+    infos.push_back({"i" + std::to_string(i), {"c" + std::to_string(i % 50)}, "", 1.0,
+                     Availability::kInStock, 0});
+    trained.item_ids.push_back(infos.back().id);
+  }
+  trained.factors.resize(static_cast<size_t>(items) * kDim);
+  for (float& x : trained.factors) x = normal(rng);
+  AlsOptions o;
+  o.factors = kDim;
+  c->rec = *AlsRecommender::Create(CatalogIndex::Build(infos, {}), trained, o, "bench");
+  for (int u = 0; u < kCustomers; ++u) {
+    std::vector<Interaction>& history = c->histories.emplace_back();
+    ItemMask& mask = c->masks.emplace_back(items, true);
+    for (int e = 0; e < 20; ++e) {
+      const int32_t item = static_cast<int32_t>(rng() % items);
+      history.push_back({item, e % 5 == 0 ? 3.0f : 1.0f, e, InteractionKind::kView});
+      mask.Reset(item);
+    }
+    RecommendContext& ctx = c->contexts.emplace_back();
+    ctx.count = 10;
+    ctx.allowed = &mask;
+    ctx.history = history;
+    ctx.personalized = true;
+  }
+  return *c;
+}
+
+void SetCustomerCounters(benchmark::State& state, const Campaign& c) {
+  const double n = static_cast<double>(c.contexts.size());
+  state.counters["customers_per_s"] =
+      benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["per_customer"] = benchmark::Counter(
+      n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// range(0) = catalog items.
+void BM_RecommendOneByOne(benchmark::State& state) {
+  const Campaign& c = CampaignOf(static_cast<int32_t>(state.range(0)));
+  for (auto _ : state) {
+    for (const RecommendContext& ctx : c.contexts) benchmark::DoNotOptimize(c.rec->Recommend(ctx));
+  }
+  SetCustomerCounters(state, c);
+}
+
+// range(0) = catalog items.
+void BM_RecommendBatch(benchmark::State& state) {
+  const Campaign& c = CampaignOf(static_cast<int32_t>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(c.rec->RecommendBatch(c.contexts));
+  SetCustomerCounters(state, c);
+}
+
 BENCHMARK(BM_TrainMovieLens)
     ->Args({15, 1, 0})
     ->Args({15, 2, 0})
@@ -138,6 +217,8 @@ BENCHMARK(BM_TrainSyntheticShop)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FoldIn)->Arg(10)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RecommendOneByOne)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RecommendBatch)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace persona::model
