@@ -40,7 +40,7 @@ class Lloyd {
  public:
   Lloyd(ConstMapF x, int32_t k)
       : x_(x), k_(k), norms_(x.rowwise().squaredNorm()), centroids_(k, x.cols()),
-        assignment_(x.rows(), -1), best_(x.rows(), 0) {}
+        assignment_(x.rows(), -1) {}
 
   // k-means++: the first centre uniformly, each next one with probability
   // proportional to the squared distance to the nearest centre so far.
@@ -77,7 +77,6 @@ class Lloyd {
           if (d < best) best = d, arg = c;
         }
         const int64_t i = begin + r;
-        best_[i] = std::max(0.0f, best + norms_(i));
         if (assignment_[i] != arg) changed = true, assignment_[i] = arg;
       }
     }
@@ -95,11 +94,14 @@ class Lloyd {
     }
     for (int32_t c = 0; c < k_; ++c) {
       if (counts[c] > 0) continue;
+      // Exact distances (not the expanded form), so duplicates of a centroid
+      // never count as far.
       int64_t far = -1;
+      float far_d2 = 0;
       for (int64_t i = 0; i < x_.rows(); ++i) {
-        if (counts[assignment_[i]] > 1 && best_[i] > 0 && (far < 0 || best_[i] > best_[far])) {
-          far = i;
-        }
+        if (counts[assignment_[i]] < 2) continue;
+        const float d2 = (x_.row(i) - centroids_.row(assignment_[i])).squaredNorm();
+        if (d2 > far_d2) far = i, far_d2 = d2;
       }
       if (far < 0) continue;  // fewer distinct rows than clusters
       const int32_t from = assignment_[far];
@@ -108,7 +110,6 @@ class Lloyd {
       sums.row(c) = x_.row(far).cast<double>();
       counts[c] = 1;
       assignment_[far] = c;
-      best_[far] = 0;
     }
     for (int32_t c = 0; c < k_; ++c) {
       if (counts[c] > 0) centroids_.row(c) = (sums.row(c) / counts[c]).cast<float>();
@@ -158,8 +159,6 @@ class Lloyd {
   Eigen::VectorXf norms_;
   RowMatrixF centroids_;
   std::vector<int32_t> assignment_;
-  // Squared distance of each row to its assigned centroid at the last Assign.
-  std::vector<float> best_;
 };
 
 }  // namespace
