@@ -107,6 +107,19 @@ TEST(SegmentRuleTest, ValidRulesParsePrintAndMatch) {
   }
 }
 
+TEST(SegmentRuleTest, DocumentedExamplesParse) {
+  // The examples of docs/SEGMENTS.md, "Custom segments".
+  for (const char* text : {
+           "country = \"DE\" and bought category \"Home/Lighting\" and last_purchase > 60d",
+           "stage in [\"at_risk\", \"lost\"] and monetary >= 200 and consent_email",
+           "count(PRODUCT_VIEW) >= 3 and orders = 0 and last_seen within 7d",
+           "in segment \"rfm:cannot_lose\" and not in segment \"low_satisfaction\"",
+           "affinity \"Garden\" >= 0.3 and not bought category \"Garden\" within 365d",
+           "((persona in [2, 5] or attr.tier = \"gold\")\n  and age between 25 and 40)"}) {
+    EXPECT_TRUE(ParseSegmentRule(text).ok()) << text << ": " << ParseSegmentRule(text).status();
+  }
+}
+
 TEST(SegmentRuleTest, UnknownValuesMatchNoComparison) {
   CustomerFacts nobody;
   SegmentContext ctx;
