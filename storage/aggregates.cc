@@ -75,7 +75,10 @@ void ApplyPurchase(const rec::EventRecord& event, int64_t time_ms,
     RememberOrder(event.order_id(), options.max_recent_order_ids, agg);
   }
   agg->set_monetary(agg->monetary() + EventAmount(event));
-  for (const auto& item : event.items()) NoteBought(item.item_id(), time_ms, agg);
+  for (const auto& item : event.items()) {
+    NoteBought(item.item_id(), time_ms, agg);
+    agg->set_units_bought(agg->units_bought() + Units(item));
+  }
   BoundBoughtItems(options.max_bought_items, agg->mutable_bought_items());
 }
 
@@ -106,6 +109,20 @@ void ApplyReturn(const rec::EventRecord& event, rec::SubjectAggregatesRecord* ag
   agg->set_returned_items(agg->returned_items() + units);
   agg->set_returned_value(agg->returned_value() + amount);
   agg->set_monetary(agg->monetary() - amount);
+}
+
+void ApplySurvey(const rec::EventRecord& event, int64_t time_ms, rec::SubjectAggregatesRecord* agg) {
+  auto survey = event.properties().find("survey");
+  if (survey == event.properties().end()) return;
+  const auto answer = static_cast<int32_t>(std::lround(event.value()));
+  if (survey->second == "nps") {
+    agg->set_last_nps(answer);
+    agg->set_has_nps(true);
+  } else if (survey->second == "csat" && time_ms >= agg->last_csat_time_ms()) {
+    agg->set_last_csat(answer);
+    agg->set_has_csat(true);
+    agg->set_last_csat_time_ms(time_ms);
+  }
 }
 
 }  // namespace
@@ -155,12 +172,14 @@ void ApplyEvent(const rec::EventRecord& event, std::span<const std::string_view>
     ids.reserve(event.items_size());
     for (const auto& item : event.items()) ids.push_back(item.item_id());
     RecordShown(ids, t, options, agg);
+  } else if (event.type() == kEmailSend) {
+    RecordEmailSend(event, t, options, agg);
   } else if (event.type() == kSurveyResponse) {
-    auto survey = event.properties().find("survey");
-    if (survey != event.properties().end() && survey->second == "nps") {
-      agg->set_last_nps(static_cast<int32_t>(std::lround(event.value())));
-      agg->set_has_nps(true);
-    }
+    ApplySurvey(event, t, agg);
+  } else if (event.type() == kProductView) {
+    agg->set_last_view_time_ms(std::max(agg->last_view_time_ms(), t));
+  } else if (event.type() == kAddToCart) {
+    agg->set_last_cart_add_time_ms(std::max(agg->last_cart_add_time_ms(), t));
   }
   auto country = event.properties().find("country");
   if (country != event.properties().end() && !country->second.empty()) {
@@ -217,6 +236,15 @@ void MergeAggregates(const rec::SubjectAggregatesRecord& from, const Aggregation
     into->set_first_seen_time_ms(from.first_seen_time_ms());
   }
   into->set_last_seen_time_ms(std::max(into->last_seen_time_ms(), from.last_seen_time_ms()));
+  into->set_last_view_time_ms(std::max(into->last_view_time_ms(), from.last_view_time_ms()));
+  into->set_last_cart_add_time_ms(
+      std::max(into->last_cart_add_time_ms(), from.last_cart_add_time_ms()));
+  into->set_units_bought(into->units_bought() + from.units_bought());
+  if (from.has_csat() && (!into->has_csat() || from.last_csat_time_ms() >= into->last_csat_time_ms())) {
+    into->set_last_csat(from.last_csat());
+    into->set_has_csat(true);
+    into->set_last_csat_time_ms(from.last_csat_time_ms());
+  }
   into->set_last_purchase_time_ms(
       std::max(into->last_purchase_time_ms(), from.last_purchase_time_ms()));
   int64_t orders = into->orders() + from.orders();
@@ -268,6 +296,7 @@ void MergeAggregates(const rec::SubjectAggregatesRecord& from, const Aggregation
   if (into->last_country().empty()) into->set_last_country(from.last_country());
   MergeAttribution(from, options, into);
   MergeShownItems(from, options, into);
+  MergeEmailSends(from, options, into);
 }
 
 }  // namespace persona::storage

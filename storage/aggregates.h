@@ -25,6 +25,7 @@ inline constexpr int kReturn = 7;
 inline constexpr int kSurveyResponse = 13;
 inline constexpr int kRecommendationImpression = 11;
 inline constexpr int kRecommendationClick = 12;
+inline constexpr int kEmailSend = 14;
 
 // How far before a recommendation's issue time (server clock) an event
 // carrying its id may be stamped (client clock) and still be attributed.
@@ -49,8 +50,9 @@ double LineWeight(const AggregationOptions& options, int type, const rec::EventI
 double EventAmount(const rec::EventRecord& event);
 
 // Updates `agg` with a stored event (first/last seen, event counts, orders,
-// monetary net of returns, bought items, NPS, country, category affinity,
-// items shown by RECOMMENDATION_IMPRESSION events).
+// monetary net of returns, bought items and units, NPS and CSAT, last view
+// and cart-add times, country, category affinity, items shown by
+// RECOMMENDATION_IMPRESSION and EMAIL_SEND events, email sends).
 // `top_categories[i]` is the top-level category of event.items(i) ("" when
 // unknown); it must have one entry per item. Does not touch next_seq,
 // first_seq or merged_sessions.
@@ -100,6 +102,18 @@ void AttributeEvent(const rec::EventRecord& event, const AggregationOptions& opt
 // RECOMMENDATION_IMPRESSION events; other channels (emails) may call it too.
 void RecordShown(std::span<const std::string_view> item_ids, int64_t time_ms,
                  const AggregationOptions& options, rec::SubjectAggregatesRecord* agg);
+
+// Records an EMAIL_SEND event: its items count as shown (RecordShown), and
+// the send joins email_sends (campaign from properties["campaign"] and
+// ["campaign_type"]), which is then bounded by max_email_sends (oldest
+// dropped) and email_history_ms (relative to `time_ms`).
+void RecordEmailSend(const rec::EventRecord& event, int64_t time_ms,
+                     const AggregationOptions& options, rec::SubjectAggregatesRecord* agg);
+
+// Folds a session's email sends into a customer's (MergeAggregates calls it),
+// by time, then bounded as RecordEmailSend does.
+void MergeEmailSends(const rec::SubjectAggregatesRecord& from, const AggregationOptions& options,
+                     rec::SubjectAggregatesRecord* into);
 
 // Folds a session's recommendation touches and attributed orders into a
 // customer's at login (part of MergeAggregates; in attribution.cc).

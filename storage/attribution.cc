@@ -309,6 +309,7 @@ void AttributeEvent(const rec::EventRecord& event, const AggregationOptions& opt
   DropExpiredTouches(EventTimeMs(event), options.attribution_window_ms, agg);
   switch (event.type()) {
     case kRecommendationImpression:
+    case kEmailSend:  // an email's items are its impressions
       if (auto ref = DirectRef(event, options.attribution_window_ms)) {
         CountImpression(event, *ref, deltas);
       }

@@ -71,6 +71,11 @@ struct AggregationOptions {
   // How long a showing is remembered, in milliseconds (default 30 days):
   // the longest D such rules can use.
   int64_t shown_history_ms = 30 * 86'400'000LL;
+  // Emails remembered per subject for frequency caps and "not emailed
+  // within D days" (default 32, oldest dropped first), and for how long
+  // (default 90 days: the longest cap period or D campaigns can use).
+  int max_email_sends = 32;
+  int64_t email_history_ms = 90 * 86'400'000LL;
 };
 
 struct DatabaseOptions {
@@ -152,6 +157,15 @@ class ProfileStore {
   // Calls `fn` for every customer with attributes.
   virtual absl::Status ScanCustomers(std::string_view shop,
                                      const std::function<bool(const rec::CustomerRecord&)>& fn) = 0;
+  // Calls `fn(id, customer, aggregates)` for every customer with attributes
+  // or events, in id order, starting after `start_after` (empty: from the
+  // first), with null for what is not stored, on one consistent snapshot,
+  // until `fn` returns false. Records are valid only during the call. For
+  // segment passes and campaigns: reads both sorted ranges side by side.
+  virtual absl::Status ScanCustomerProfiles(
+      std::string_view shop, std::string_view start_after,
+      const std::function<bool(std::string_view, const rec::CustomerRecord*,
+                               const rec::SubjectAggregatesRecord*)>& fn) = 0;
   // Calls `fn(subject, aggregates)` for every customer and session with events.
   virtual absl::Status ScanAggregates(
       std::string_view shop,
@@ -237,6 +251,37 @@ class ModelStore {
       const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
 };
 
+// Keeps what marketing defines: custom segments, segment sizes per day,
+// campaign definitions, and the server's secrets (e.g. the key that signs
+// email links).
+class MarketingStore {
+ public:
+  virtual ~MarketingStore() = default;
+  // Creates or replaces a custom segment (name 1..64 bytes without '\0').
+  virtual absl::Status PutSegment(std::string_view shop, const rec::SegmentDefinitionRecord& segment) = 0;
+  // Deletes a custom segment; NOT_FOUND when there is none of that name.
+  virtual absl::Status DeleteSegment(std::string_view shop, std::string_view name) = 0;
+  // Calls `fn` for every custom segment of the shop, by name.
+  virtual absl::Status ScanSegments(
+      std::string_view shop, const std::function<bool(const rec::SegmentDefinitionRecord&)>& fn) = 0;
+  // Stores the sizes of a day's segment pass (replacing the day's earlier one).
+  virtual absl::Status PutSegmentSizes(std::string_view shop, int32_t day,
+                                       const rec::SegmentSizesRecord& sizes) = 0;
+  // Calls `fn(day, sizes)` for the stored days in [from_day, to_day], oldest first.
+  virtual absl::Status ScanSegmentSizes(
+      std::string_view shop, int32_t from_day, int32_t to_day,
+      const std::function<bool(int32_t, const rec::SegmentSizesRecord&)>& fn) = 0;
+  // Creates or replaces a campaign definition (id 1..64 bytes without '\0').
+  virtual absl::Status PutCampaign(std::string_view shop, const rec::CampaignRecord& campaign) = 0;
+  // Returns a campaign definition, or NOT_FOUND.
+  virtual absl::StatusOr<rec::CampaignRecord> GetCampaign(std::string_view shop,
+                                                          std::string_view id) = 0;
+  // Returns the server-wide secret `name`, storing `make()` first when there
+  // is none yet (atomic against concurrent callers of this process).
+  virtual absl::StatusOr<std::string> GetOrCreateSecret(std::string_view name,
+                                                        const std::function<std::string()>& make) = 0;
+};
+
 // One shop's counters.
 struct ShopCounters {
   rec::ShopRecord record;
@@ -259,6 +304,7 @@ class Database {
   virtual ProfileStore& profiles() = 0;
   virtual EventLog& events() = 0;
   virtual ModelStore& models() = 0;
+  virtual MarketingStore& marketing() = 0;
 
   // Lists shops holding any data, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListShops() = 0;

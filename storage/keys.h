@@ -26,6 +26,12 @@ inline constexpr char kCategory = 'K';   // items: a category policy
 inline constexpr char kEventId = 'E';    // idempotency: an event id
 inline constexpr char kShopRecord = 's'; // metadata: "<shop>\0shop"
 inline constexpr char kModel = 'M';      // models: a trained model by version
+inline constexpr char kSegment = 'g';    // metadata: a custom segment
+inline constexpr char kSegmentSizes = 'G';  // aggregates: segment sizes of a day
+inline constexpr char kCampaign = 'c';   // metadata: a campaign definition
+
+// The metadata key of a server-wide secret: "secret:<name>" (no shop prefix).
+inline constexpr std::string_view kSecretKeyPrefix = "secret:";
 
 // The metadata key of the SchemaRecord (no shop prefix).
 inline constexpr std::string_view kSchemaKey = "schema";

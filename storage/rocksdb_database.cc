@@ -111,7 +111,8 @@ class RocksDbDatabase : public Database {
         catalog_(internal::NewRocksDbCatalogStore(ctx_.get())),
         profiles_(internal::NewRocksDbProfileStore(ctx_.get())),
         events_(internal::NewRocksDbEventLog(ctx_.get())),
-        models_(internal::NewRocksDbModelStore(ctx_.get())) {}
+        models_(internal::NewRocksDbModelStore(ctx_.get())),
+        marketing_(internal::NewRocksDbMarketingStore(ctx_.get())) {}
 
   ~RocksDbDatabase() override {
     for (auto* h : handles_) ctx_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -123,6 +124,7 @@ class RocksDbDatabase : public Database {
   ProfileStore& profiles() override { return *profiles_; }
   EventLog& events() override { return *events_; }
   ModelStore& models() override { return *models_; }
+  MarketingStore& marketing() override { return *marketing_; }
 
   absl::StatusOr<std::vector<std::string>> ListShops() override;
   absl::StatusOr<ShopCounters> GetShopCounters(std::string_view shop) override;
@@ -141,6 +143,7 @@ class RocksDbDatabase : public Database {
   std::unique_ptr<ProfileStore> profiles_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<ModelStore> models_;
+  std::unique_ptr<MarketingStore> marketing_;
 };
 
 absl::Status RocksDbDatabase::CheckSchema() {
@@ -188,35 +191,15 @@ uint64_t StoredEvents(const rec::SubjectAggregatesRecord& agg) {
   return agg.next_seq() >= agg.first_seq() ? agg.next_seq() - agg.first_seq() : 0;
 }
 
-// Counts customers with attributes or aggregates by walking both sorted key
-// ranges (they share the "<shop>\0C<id>" shape) side by side.
+// Counts customers with attributes or aggregates (the customer join).
 absl::Status RocksDbDatabase::CountCustomers(std::string_view shop, ShopCounters* counters) {
-  const std::string lower = keys::KindPrefix(shop, keys::kCustomer);
-  const std::string upper = keys::PrefixEnd(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
-  read.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> attrs(ctx_->db->NewIterator(read, ctx_->cfs[internal::kCustomers]));
-  std::unique_ptr<rocksdb::Iterator> aggs(ctx_->db->NewIterator(read, ctx_->cfs[internal::kAggregates]));
-  attrs->Seek(lower);
-  aggs->Seek(lower);
-  rec::SubjectAggregatesRecord agg;
-  while (attrs->Valid() || aggs->Valid()) {
-    const int order = !aggs->Valid()   ? -1
-                      : !attrs->Valid() ? 1
-                                        : attrs->key().compare(aggs->key());
-    ++counters->customers;
-    if (order >= 0) {
-      if (!agg.ParseFromArray(aggs->value().data(), static_cast<int>(aggs->value().size()))) {
-        return internal::Unparsable("aggregates", aggs->key().ToStringView());
-      }
-      counters->events_stored += static_cast<int64_t>(StoredEvents(agg));
-      aggs->Next();
-    }
-    if (order <= 0) attrs->Next();
-  }
-  RETURN_IF_ERROR(internal::FromRocksDb(attrs->status(), "counting customers"));
-  return internal::FromRocksDb(aggs->status(), "counting customers");
+  return internal::ScanCustomerJoin(
+      *ctx_, shop, "",
+      [&](std::string_view, const rec::CustomerRecord*, const rec::SubjectAggregatesRecord* agg) {
+        ++counters->customers;
+        if (agg != nullptr) counters->events_stored += static_cast<int64_t>(StoredEvents(*agg));
+        return true;
+      });
 }
 
 absl::StatusOr<ShopCounters> RocksDbDatabase::GetShopCounters(std::string_view shop) {

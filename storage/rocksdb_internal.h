@@ -179,11 +179,21 @@ inline void MarkShopPersisted(ShopState& shop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sho
   shop.record_persisted = true;
 }
 
+// Calls `fn(id, customer, aggregates)` for every customer of the shop with
+// attributes or aggregates (a null pointer for what is not stored), in id
+// order, starting after `start_after` (empty: from the first), on one
+// snapshot, until `fn` returns false. The records are only valid during the call.
+using CustomerJoinFn = std::function<bool(std::string_view, const rec::CustomerRecord*,
+                                          const rec::SubjectAggregatesRecord*)>;
+absl::Status ScanCustomerJoin(const Context& ctx, std::string_view shop,
+                              std::string_view start_after, const CustomerJoinFn& fn);
+
 // Factories of the stores over an open Context (not owned; must outlive them).
 std::unique_ptr<CatalogStore> NewRocksDbCatalogStore(Context* ctx);
 std::unique_ptr<ProfileStore> NewRocksDbProfileStore(Context* ctx);
 std::unique_ptr<EventLog> NewRocksDbEventLog(Context* ctx);
 std::unique_ptr<ModelStore> NewRocksDbModelStore(Context* ctx);
+std::unique_ptr<MarketingStore> NewRocksDbMarketingStore(Context* ctx);
 
 }  // namespace persona::storage::internal
 

@@ -33,6 +33,10 @@ class RocksDbProfileStore : public ProfileStore {
   absl::Status ScanAggregates(
       std::string_view shop,
       const std::function<bool(const Subject&, const rec::SubjectAggregatesRecord&)>& fn) override;
+  absl::Status ScanCustomerProfiles(std::string_view shop, std::string_view start_after,
+                                    const CustomerJoinFn& fn) override {
+    return ScanCustomerJoin(ctx_, shop, start_after, fn);
+  }
 
  private:
   // Deletes a subject's events and the idempotency keys of those events.
