@@ -172,6 +172,16 @@ bool AlsRecommender::Prepare(const RecommendContext& ctx, Visitor& v) const {
   return true;
 }
 
+bool AlsRecommender::FoldInUser(std::span<const Interaction> history,
+                                std::vector<float>& user) const {
+  const ItemMask all(catalog_->size(), /*all=*/true);
+  const RecommendContext ctx{.count = 1, .allowed = &all, .history = history};
+  Visitor v;
+  if (!Prepare(ctx, v)) return false;
+  user = std::move(v.user);
+  return true;
+}
+
 void AlsRecommender::Explore(int count, const Visitor& v, std::vector<ScoredIndex>& top) const {
   const int explore =
       exploration_share_ > 0 ? static_cast<int>(std::ceil(exploration_share_ * count)) : 0;

@@ -76,6 +76,11 @@ class AlsRecommender : public Recommender {
   std::vector<std::vector<ScoredItem>> RecommendBatch(
       std::span<const RecommendContext> contexts) const;
 
+  // Folds `history` in (as Recommend does, without context items) into
+  // `user` (dim() floats): the customer's factor vector, for personas and
+  // targeting. Returns false when no interaction is with a trained item.
+  bool FoldInUser(std::span<const Interaction> history, std::vector<float>& user) const;
+
   const std::string& version() const { return version_; }
   // Items with trained factors, and items with category-imputed ones.
   int32_t trained_items() const { return trained_.Count(); }

@@ -37,12 +37,6 @@ absl::Status Invalid(std::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", what));
 }
 
-// A page token: the recommendation id and the ids returned so far.
-struct ScrollState {
-  std::string recommendation_id;
-  std::vector<std::string> shown;
-};
-
 std::string EncodeToken(const ScrollState& s) {
   std::string raw = s.recommendation_id;
   for (const auto& id : s.shown) absl::StrAppend(&raw, "\n", id);
@@ -224,20 +218,33 @@ struct Answer {
   bool modelled = false;
 };
 
-// Runs the strategy, the rules and the fallbacks over `allowed`.
+// What every recommender of the strategy is asked: `seeded` holds the
+// history of a visitor known by declared preferences only and must outlive
+// the context, as must `allowed`.
+model::RecommendContext MakeContext(const Visitor& visitor, const PlacementVariant& variant,
+                                    const RulesStage& rules, std::span<const int32_t> context_items,
+                                    int count, int64_t now, const model::ItemMask& allowed,
+                                    std::vector<model::Interaction>& seeded) {
+  const std::span<const model::Interaction> history = ModelHistory(visitor, seeded);
+  return {.now_ms = now,
+          .count = Fetch(count, variant.strategy.size(), rules.Ranks()),
+          .allowed = &allowed,
+          .context_items = context_items, .history = history,
+          .country = visitor.country_id,
+          .preferred_categories = visitor.preferred_categories,
+          .personalized = visitor.personalized() || !history.empty()};
+}
+
+// Runs the strategy, the rules and the fallbacks over `allowed`. The "als"
+// stage takes `als_answer` when given (a batch scored it already).
 Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementVariant& variant,
               const RulesStage& rules, std::span<const int32_t> context_items, int count,
-              int64_t now, model::ItemMask& allowed) {
+              int64_t now, model::ItemMask& allowed,
+              const std::vector<model::ScoredItem>* als_answer = nullptr) {
   std::vector<model::Interaction> seeded;
-  const std::span<const model::Interaction> history = ModelHistory(visitor, seeded);
   const bool ranks = rules.Ranks();
-  model::RecommendContext ctx{.now_ms = now,
-                              .count = Fetch(count, variant.strategy.size(), ranks),
-                              .allowed = &allowed,
-                              .context_items = context_items, .history = history,
-                              .country = visitor.country_id,
-                              .preferred_categories = visitor.preferred_categories,
-                              .personalized = visitor.personalized() || !history.empty()};
+  model::RecommendContext ctx =
+      MakeContext(visitor, variant, rules, context_items, count, now, allowed, seeded);
   std::vector<std::vector<model::ScoredItem>> answers;
   std::vector<model::RankedList> lists;
   std::vector<std::string_view> sources;
@@ -245,7 +252,8 @@ Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementV
   for (const StrategyStage& stage : variant.strategy) {
     const model::Recommender* r = Lookup(snap, stage.recommender);
     if (r == nullptr) continue;
-    answers.push_back(r->Recommend(ctx));
+    const bool precomputed = als_answer != nullptr && r == snap.als.get();
+    answers.push_back(precomputed ? *als_answer : r->Recommend(ctx));
     sources.push_back(r->name());
   }
   for (size_t i = 0; i < answers.size(); ++i) {
@@ -307,41 +315,66 @@ void Describe(const ShopSnapshot& snap, const Visitor& visitor, const std::strin
 
 }  // namespace
 
-absl::Status RunPlacement(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
-                          std::span<const int32_t> context_items, const PlacementAsk& ask,
-                          PageState* page, v1::RecommendResponse* out) {
-  const std::string name = ask.placement.empty() ? "default" : ask.placement;
-  const Placement& placement = env.placements->Get(name);
-  ASSIGN_OR_RETURN(const PlacementVariant* variant,
-                   ChooseVariant(placement, name, visitor, ask.variant));
-  const int count = ask.count > 0 ? ask.count : placement.default_count;
-  ScrollState scroll;
+absl::StatusOr<std::unique_ptr<PreparedPlacement>> PreparePlacement(
+    const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
+    std::span<const int32_t> context_items, const PlacementAsk& ask, const PageState* page) {
+  auto p = std::make_unique<PreparedPlacement>();
+  p->name = ask.placement.empty() ? "default" : ask.placement;
+  const Placement& placement = env.placements->Get(p->name);
+  ASSIGN_OR_RETURN(p->variant, ChooseVariant(placement, p->name, visitor, ask.variant));
+  p->count = ask.count > 0 ? ask.count : placement.default_count;
   if (!ask.page_token.empty()) {
-    ASSIGN_OR_RETURN(scroll, DecodeToken(ask.page_token));
+    ASSIGN_OR_RETURN(p->scroll, DecodeToken(ask.page_token));
   }
-  ASSIGN_OR_RETURN(RulesStage rules, RulesStage::Make(variant->rules, ask.rules, snap, visitor,
+  ASSIGN_OR_RETURN(RulesStage rules, RulesStage::Make(p->variant->rules, ask.rules, snap, visitor,
                                                       env.now_ms));
-  model::ItemMask allowed = snap.catalog->Allowed(ToFilterSpec(ask.filter));
-  rules.Restrict(allowed);
-  Exclude(snap, visitor, context_items, ask, scroll, page, rules, allowed);
-  const Answer answer =
-      Choose(snap, visitor, *variant, rules, context_items, count, env.now_ms, allowed);
+  p->rules = std::make_unique<RulesStage>(std::move(rules));
+  p->allowed = snap.catalog->Allowed(ToFilterSpec(ask.filter));
+  p->rules->Restrict(p->allowed);
+  Exclude(snap, visitor, context_items, ask, p->scroll, page, *p->rules, p->allowed);
+  p->context_items = context_items;
+  p->locale = ask.locale.empty() ? visitor.locale : ask.locale;
+  const bool has_als = snap.als != nullptr &&
+                       std::any_of(p->variant->strategy.begin(), p->variant->strategy.end(),
+                                   [](const StrategyStage& s) { return s.recommender == "als"; });
+  if (has_als) {
+    p->als_context = MakeContext(visitor, *p->variant, *p->rules, context_items, p->count,
+                                 env.now_ms, p->allowed, p->seeded);
+  }
+  return p;
+}
 
+absl::Status FinishPlacement(const PipelineEnv& env, const ShopSnapshot& snap,
+                             const Visitor& visitor, PreparedPlacement& p,
+                             const std::vector<model::ScoredItem>* als_answer, PageState* page,
+                             v1::RecommendResponse* out) {
+  const Answer answer = Choose(snap, visitor, *p.variant, *p.rules, p.context_items, p.count,
+                               env.now_ms, p.allowed, als_answer);
   // A scroll keeps the list's recommendation id.
+  ScrollState& scroll = p.scroll;
   out->set_recommendation_id(scroll.recommendation_id);
-  Describe(snap, visitor, name, variant->name, answer.modelled, env.now_ms, out);
+  Describe(snap, visitor, p.name, p.variant->name, answer.modelled, env.now_ms, out);
   scroll.recommendation_id = out->recommendation_id();
-  out->set_placement(name);
-  const std::string locale = ask.locale.empty() ? visitor.locale : ask.locale;
+  out->set_placement(p.name);
   for (const Pick& pick : answer.picks) {
-    FillItem(snap, visitor, locale, *env.reasons, pick, out->add_items());
+    FillItem(snap, visitor, p.locale, *env.reasons, pick, out->add_items());
     if (page != nullptr) page->taken.Set(pick.item.item);
     if (scroll.shown.size() < kMaxScrollItems) {
       scroll.shown.push_back(snap.catalog->item(pick.item.item).id);
     }
   }
-  if (static_cast<int>(answer.picks.size()) >= count) out->set_next_page_token(EncodeToken(scroll));
+  if (static_cast<int>(answer.picks.size()) >= p.count) {
+    out->set_next_page_token(EncodeToken(scroll));
+  }
   return absl::OkStatus();
+}
+
+absl::Status RunPlacement(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
+                          std::span<const int32_t> context_items, const PlacementAsk& ask,
+                          PageState* page, v1::RecommendResponse* out) {
+  ASSIGN_OR_RETURN(std::unique_ptr<PreparedPlacement> p,
+                   PreparePlacement(env, snap, visitor, context_items, ask, page));
+  return FinishPlacement(env, snap, visitor, *p, nullptr, page, out);
 }
 
 absl::Status RankList(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,

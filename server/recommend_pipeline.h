@@ -18,13 +18,18 @@
 #define PERSONA_SERVER_RECOMMEND_PIPELINE_H_
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "model/item_mask.h"
 #include "persona/v1/recommend.pb.h"
+#include "absl/status/statusor.h"
+#include "model/recommender.h"
 #include "server/placements.h"
+#include "server/rules_stage.h"
 #include "server/reasons.h"
 #include "server/shop_registry.h"
 #include "server/visitor.h"
@@ -57,7 +62,50 @@ struct PageState {
   model::ItemMask taken;
 };
 
-// Answers one placement into `out`. INVALID_ARGUMENT names the request
+// A page token: the recommendation id and the ids returned so far.
+struct ScrollState {
+  std::string recommendation_id;
+  std::vector<std::string> shown;
+};
+
+// One placement prepared for one visitor up to its candidates (variant,
+// rules, allowed items): what a batch (a campaign) needs to score the "als"
+// stage of many visitors in blocks before finishing each. Not movable: the
+// ALS context points into it.
+struct PreparedPlacement {
+  PreparedPlacement() = default;
+  PreparedPlacement(const PreparedPlacement&) = delete;
+  PreparedPlacement& operator=(const PreparedPlacement&) = delete;
+
+  std::string name;
+  const PlacementVariant* variant = nullptr;
+  int count = 0;
+  std::unique_ptr<RulesStage> rules;
+  model::ItemMask allowed;
+  ScrollState scroll;
+  std::span<const int32_t> context_items;
+  std::string locale;
+  std::vector<model::Interaction> seeded;
+  // What the "als" stage is asked; unset when the variant has none or the
+  // shop has no model.
+  std::optional<model::RecommendContext> als_context;
+};
+
+// Steps 1-2 of the pipeline. `context_items` and `visitor` must outlive the
+// result. INVALID_ARGUMENT as RunPlacement.
+absl::StatusOr<std::unique_ptr<PreparedPlacement>> PreparePlacement(
+    const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
+    std::span<const int32_t> context_items, const PlacementAsk& ask, const PageState* page);
+
+// Steps 3-6: `als_answer`, when not null, is what snap.als answers for
+// *p.als_context (e.g. from AlsRecommender::RecommendBatch) and stands in for
+// asking it.
+absl::Status FinishPlacement(const PipelineEnv& env, const ShopSnapshot& snap,
+                             const Visitor& visitor, PreparedPlacement& p,
+                             const std::vector<model::ScoredItem>* als_answer, PageState* page,
+                             persona::v1::RecommendResponse* out);
+
+// Answers one placement into `out` (PreparePlacement, then FinishPlacement). INVALID_ARGUMENT names the request
 // field (e.g. "rules: ...", "page_token: ...", "variant: ...").
 absl::Status RunPlacement(const PipelineEnv& env, const ShopSnapshot& snap, const Visitor& visitor,
                           std::span<const int32_t> context_items, const PlacementAsk& ask,

@@ -121,35 +121,53 @@ absl::StatusOr<Visitor> LoadVisitor(storage::Database& db, const std::string& sh
                                     const ShopSnapshot& snap, const std::string& customer_id,
                                     const std::string& session_id, const VisitorOptions& options,
                                     int64_t now_ms) {
-  Visitor v;
+  std::optional<rec::CustomerRecord> customer;
+  std::optional<rec::SubjectAggregatesRecord> aggregates;
   std::optional<storage::Subject> subject;
+  std::string subject_id;
   if (!customer_id.empty()) {
-    v.subject_id = customer_id;
+    subject_id = customer_id;
     subject = storage::Subject::Customer(customer_id);
-    auto customer = db.profiles().GetCustomer(shop, customer_id);
-    if (customer.ok()) {
-      v.customer = *std::move(customer);
-    } else if (!absl::IsNotFound(customer.status())) {
-      return customer.status();
+    auto found = db.profiles().GetCustomer(shop, customer_id);
+    if (found.ok()) {
+      customer = *std::move(found);
+    } else if (!absl::IsNotFound(found.status())) {
+      return found.status();
     }
   } else if (!session_id.empty()) {
-    v.subject_id = session_id;
+    subject_id = session_id;
     ASSIGN_OR_RETURN(auto merged, db.profiles().ResolveSession(shop, session_id));
     subject = merged ? storage::Subject::Customer(*merged) : storage::Subject::Session(session_id);
   }
-  v.consent = v.customer && v.customer->has_consent_personalization()
-                  ? v.customer->consent_personalization()
-                  : options.personalize_without_consent;
-  if (v.customer) v.locale = v.customer->locale();
-  if (!v.consent) return v;
-  if (subject) {
+  // Without consent nothing behavioural is read.
+  if (subject && Consents(customer.has_value() ? &*customer : nullptr, options)) {
     auto agg = db.profiles().GetAggregates(shop, *subject);
     if (agg.ok()) {
-      v.aggregates = *std::move(agg);
+      aggregates = *std::move(agg);
     } else if (!absl::IsNotFound(agg.status())) {
       return agg.status();
     }
   }
+  return MakeVisitor(std::move(subject_id), std::move(customer), std::move(aggregates), snap,
+                     options, now_ms);
+}
+
+bool Consents(const rec::CustomerRecord* customer, const VisitorOptions& options) {
+  return customer != nullptr && customer->has_consent_personalization()
+             ? customer->consent_personalization()
+             : options.personalize_without_consent;
+}
+
+Visitor MakeVisitor(std::string subject_id, std::optional<rec::CustomerRecord> customer,
+                    std::optional<rec::SubjectAggregatesRecord> aggregates,
+                    const ShopSnapshot& snap, const VisitorOptions& options, int64_t now_ms) {
+  Visitor v;
+  v.subject_id = std::move(subject_id);
+  v.customer = std::move(customer);
+  v.consent = Consents(v.customer.has_value() ? &*v.customer : nullptr, options);
+  if (v.customer) v.locale = v.customer->locale();
+  if (!v.consent) return v;
+  v.aggregates = std::move(aggregates);
   if (v.customer) v.country = v.customer->country();
   if (v.aggregates) {
     if (v.country.empty()) v.country = v.aggregates->last_country();

@@ -71,6 +71,15 @@ struct VisitorOptions {
   int seeds_per_preference = 3;
 };
 
+// Whether behaviour of the customer (null: unknown, or a session) may be used.
+bool Consents(const rec::CustomerRecord* customer, const VisitorOptions& options);
+
+// Builds a visitor from records already read (a campaign's scan): what
+// LoadVisitor returns for them. Without consent the aggregates are dropped.
+Visitor MakeVisitor(std::string subject_id, std::optional<rec::CustomerRecord> customer,
+                    std::optional<rec::SubjectAggregatesRecord> aggregates,
+                    const ShopSnapshot& snap, const VisitorOptions& options, int64_t now_ms);
+
 // Reads the visitor of a request. `customer_id` wins over `session_id`; a
 // session merged into a customer at login reads as that customer.
 absl::StatusOr<Visitor> LoadVisitor(storage::Database& db, const std::string& shop,

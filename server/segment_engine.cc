@@ -1,0 +1,263 @@
+#include "server/segment_engine.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "model/segments/rfm.h"
+#include "server/segment_facts.h"
+#include "server/trainer.h"
+
+namespace persona::server {
+namespace {
+
+namespace rec = ::persona::storage::v1;
+constexpr int32_t kComputePersona = -2;
+
+int32_t UtcDayOf(int64_t ms) { return static_cast<int32_t>(ms / seg::kMsPerDay); }
+
+// The customer's model history from the aggregates' recent interactions.
+std::vector<model::Interaction> HistoryOf(const rec::SubjectAggregatesRecord& a,
+                                          const model::CatalogIndex& catalog) {
+  std::vector<model::Interaction> history;
+  history.reserve(a.recent_interactions_size());
+  for (const auto& r : a.recent_interactions()) {
+    const int32_t i = catalog.Find(r.item_id());
+    const float strength = InteractionStrength(r.type(), r.value());
+    if (i >= 0 && strength != 0) history.push_back({i, strength, r.time_ms()});
+  }
+  return history;
+}
+
+bool Consents(const rec::CustomerRecord* c, bool otherwise) {
+  return c != nullptr && c->has_consent_personalization() ? c->consent_personalization()
+                                                          : otherwise;
+}
+
+}  // namespace
+
+absl::StatusOr<Audience> Audience::ForSegment(const SegmentState& state, const std::string& name) {
+  Audience a;
+  if (seg::IsBuiltInSegmentName(name)) {
+    a.built_in_ = name;
+    return a;
+  }
+  for (const CustomSegment& c : state.custom) {
+    if (c.record.name() == name) {
+      a.rule_ = c.rule;
+      return a;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("segment: no segment named \"", name, "\""));
+}
+
+absl::StatusOr<Audience> Audience::ForRule(const std::string& text) {
+  auto rule = seg::ParseSegmentRule(text);
+  if (!rule.ok()) return absl::InvalidArgumentError(absl::StrCat("rule: ", rule.status().message()));
+  Audience a;
+  a.rule_ = *std::move(rule);
+  return a;
+}
+
+bool Audience::Contains(const CustomerView& view, int64_t now_ms) const {
+  if (!rule_) {
+    return std::find(view.built_in.begin(), view.built_in.end(), built_in_) != view.built_in.end();
+  }
+  const seg::SegmentContext ctx{.now_ms = now_ms, .rfm = view.rfm, .stage = view.stage,
+                                .built_in = view.built_in};
+  return seg::Matches(*rule_, view.facts, ctx);
+}
+
+SegmentEngine::SegmentEngine(storage::Database* db, ShopRegistry* shops, const Clock* clock,
+                             SegmentSettings settings)
+    : db_(db), shops_(shops), clock_(clock), settings_(std::move(settings)) {}
+
+SegmentEngine::~SegmentEngine() { Stop(); }
+
+absl::StatusOr<std::vector<CustomSegment>> SegmentEngine::LoadCustom(const std::string& shop) {
+  std::vector<CustomSegment> out;
+  absl::Status bad;
+  RETURN_IF_ERROR(db_->marketing().ScanSegments(shop, [&](const rec::SegmentDefinitionRecord& r) {
+    auto rule = seg::ParseSegmentRule(r.rule());
+    if (rule.ok()) out.push_back({r, *std::move(rule)});  // stored rules were validated
+    return true;
+  }));
+  return out;
+}
+
+void SegmentEngine::Publish(const std::string& shop, std::shared_ptr<const SegmentState> state) {
+  absl::MutexLock lock(&mu_);
+  states_[shop] = std::move(state);
+}
+
+absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::State(const std::string& shop) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = states_.find(shop);
+    if (it != states_.end()) return it->second;
+  }
+  return RunPass(shop);
+}
+
+absl::Status SegmentEngine::ReloadCustom(const std::string& shop) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const SegmentState> current, State(shop));
+  ASSIGN_OR_RETURN(std::vector<CustomSegment> custom, LoadCustom(shop));
+  auto next = std::make_shared<SegmentState>(*current);
+  next->custom = std::move(custom);
+  Publish(shop, std::move(next));
+  return absl::OkStatus();
+}
+
+CustomerView SegmentEngine::Evaluate(const SegmentState& state, const ShopSnapshot& snap,
+                                     std::string_view id, const rec::CustomerRecord* customer,
+                                     const rec::SubjectAggregatesRecord* aggregates,
+                                     int64_t now_ms) const {
+  CustomerView v;
+  v.facts = BuildFacts(id, customer, aggregates, *snap.catalog, now_ms,
+                       settings_.affinity_half_life_ms);
+  if (state.k > 0 && snap.als != nullptr && snap.als->dim() == state.dim && aggregates != nullptr &&
+      Consents(customer, settings_.personalize_without_consent)) {
+    std::vector<float> user;
+    if (snap.als->FoldInUser(HistoryOf(*aggregates, *snap.catalog), user)) {
+      v.facts.persona = seg::NearestCentroid(state.centroids, state.dim, user);
+    }
+  }
+  v.rfm = seg::ScoreRfm(v.facts, state.cuts, now_ms);
+  v.stage = seg::ClassifyStage(v.facts, settings_.thresholds.lifecycle, v.rfm, now_ms);
+  v.built_in = seg::BuiltInSegments(v.facts, v.rfm, v.stage, settings_.thresholds, now_ms);
+  return v;
+}
+
+std::vector<std::string> SegmentEngine::SegmentsOf(const SegmentState& state,
+                                                   const CustomerView& view,
+                                                   int64_t now_ms) const {
+  std::vector<std::string> out = view.built_in;
+  const seg::SegmentContext ctx{.now_ms = now_ms, .rfm = view.rfm, .stage = view.stage,
+                                .built_in = view.built_in};
+  for (const CustomSegment& c : state.custom) {
+    if (seg::Matches(c.rule, view.facts, ctx)) out.push_back(c.record.name());
+  }
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const std::string& shop) {
+  absl::MutexLock pass_lock(&pass_mu_);
+  const auto started = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(Shop * shop_state, shops_->Get(shop));
+  const std::shared_ptr<const ShopSnapshot> snap = shop_state->Snapshot();
+  const int64_t now = clock_->NowMs();
+  auto state = std::make_shared<SegmentState>();
+  state->computed_ms = now;
+  ASSIGN_OR_RETURN(state->custom, LoadCustom(shop));
+  const model::AlsRecommender* als = snap->als.get();
+  if (als != nullptr) {
+    state->dim = als->dim();
+    state->model_version = als->version();
+  }
+
+  // First scan: RFM inputs, and factor vectors of consenting customers.
+  std::vector<seg::RfmInput> rfm;
+  std::vector<float> user;
+  RETURN_IF_ERROR(db_->profiles().ScanCustomerProfiles(
+      shop, "", [&](std::string_view id, const rec::CustomerRecord* c,
+                    const rec::SubjectAggregatesRecord* a) {
+        ++state->customers;
+        if (a == nullptr) return true;
+        if (a->orders() > 0) rfm.push_back({a->last_purchase_time_ms(), a->orders(), a->monetary()});
+        if (als == nullptr || !Consents(c, settings_.personalize_without_consent)) return true;
+        if (!als->FoldInUser(HistoryOf(*a, *snap->catalog), user)) return true;
+        state->ids.emplace_back(id);
+        state->factors.insert(state->factors.end(), user.begin(), user.end());
+        state->email_consent.push_back(c != nullptr && c->consent_email_marketing());
+        return true;
+      }));
+  state->cuts = seg::ComputeRfmCuts(std::span<const seg::RfmInput>(rfm), now);
+
+  // Personas over the factor vectors.
+  std::vector<int32_t> assignment;
+  if (settings_.personas > 0 && state->ids.size() >= 2) {
+    auto km = seg::KMeans(state->factors, state->dim, {.k = settings_.personas});
+    if (km.ok()) {
+      state->k = km->k;
+      state->centroids = std::move(km->centroids);
+      assignment = std::move(km->assignment);
+    }
+  }
+
+  // Second scan: every customer's segments, and the personas' descriptions.
+  seg::PersonaDescriber describer(state->k);
+  for (const std::string& name : seg::BuiltInSegmentNames(state->k)) state->sizes[name] = 0;
+  for (const CustomSegment& c : state->custom) state->sizes[c.record.name()] = 0;
+  size_t row = 0;
+  RETURN_IF_ERROR(db_->profiles().ScanCustomerProfiles(
+      shop, "", [&](std::string_view id, const rec::CustomerRecord* c,
+                    const rec::SubjectAggregatesRecord* a) {
+        CustomerView v;
+        v.facts = BuildFacts(id, c, a, *snap->catalog, now, settings_.affinity_half_life_ms);
+        while (row < state->ids.size() && state->ids[row] < id) ++row;
+        if (row < state->ids.size() && state->ids[row] == id && !assignment.empty()) {
+          v.facts.persona = assignment[row];
+        }
+        v.rfm = seg::ScoreRfm(v.facts, state->cuts, now);
+        v.stage = seg::ClassifyStage(v.facts, settings_.thresholds.lifecycle, v.rfm, now);
+        v.built_in = seg::BuiltInSegments(v.facts, v.rfm, v.stage, settings_.thresholds, now);
+        for (const std::string& name : SegmentsOf(*state, v, now)) ++state->sizes[name];
+        describer.Add(v.facts.persona, v.facts);
+        return true;
+      }));
+  state->personas = describer.Finish();
+
+  // Growth against the previous stored day; then store today's sizes.
+  const int32_t today = UtcDayOf(now);
+  rec::SegmentSizesRecord previous;
+  RETURN_IF_ERROR(db_->marketing().ScanSegmentSizes(
+      shop, today - 30, today - 1, [&](int32_t, const rec::SegmentSizesRecord& r) {
+        previous = r;
+        return true;
+      }));
+  for (seg::PersonaDescription& p : state->personas) {
+    auto it = previous.sizes().find(absl::StrCat("persona:", p.persona));
+    p.growth = static_cast<double>(p.size - (it == previous.sizes().end() ? 0 : it->second));
+  }
+  rec::SegmentSizesRecord sizes;
+  for (const auto& [name, size] : state->sizes) (*sizes.mutable_sizes())[name] = size;
+  sizes.set_computed_time_ms(now);
+  RETURN_IF_ERROR(db_->marketing().PutSegmentSizes(shop, today, sizes));
+  state->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Publish(shop, state);
+  return state;
+}
+
+void SegmentEngine::Start() {
+  if (settings_.pass_interval_ms <= 0 || thread_.joinable()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void SegmentEngine::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(loop_mu_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SegmentEngine::Loop() {
+  std::unique_lock<std::mutex> lock(loop_mu_);
+  while (!loop_cv_.wait_for(lock, std::chrono::milliseconds(settings_.pass_interval_ms),
+                            [this] { return stopping_; })) {
+    lock.unlock();
+    auto shops = db_->ListShops();
+    for (const std::string& shop : shops.ok() ? *shops : std::vector<std::string>{}) {
+      if (auto pass = RunPass(shop); !pass.ok()) {
+        std::fprintf(stderr, "segments: pass of shop %s failed: %s\n", shop.c_str(),
+                     std::string(pass.status().message()).c_str());
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace persona::server
