@@ -21,6 +21,7 @@
 #include "server/config.h"
 #include "server/demo_import.h"
 #include "server/grpc_services.h"
+#include "server/marketing.h"
 #include "server/page_api.h"
 #include "server/shop_registry.h"
 #include "server/trainer.h"
@@ -33,6 +34,8 @@ ABSL_FLAG(std::string, data_dir, "", "RocksDB directory; overrides storage.data_
 ABSL_FLAG(std::string, port_file, "", "Write the bound port here once serving; overrides server.port_file.");
 ABSL_FLAG(std::string, demo_csv, "", "Online Retail CSV(.gz) to load into the demo shop when the store is empty; overrides demo.online_retail_csv.");
 ABSL_FLAG(std::string, default_shop, "", "Shop used when a request names none; overrides server.default_shop.");
+ABSL_FLAG(std::string, http_listen, "", "host:port for HTTP (open-time email links); overrides http.listen_address. Port 0 picks a free port.");
+ABSL_FLAG(std::string, http_port_file, "", "Write the bound HTTP port here; overrides http.port_file.");
 
 namespace persona::server {
 namespace {
@@ -46,6 +49,8 @@ absl::StatusOr<cfg::Config> LoadConfig() {
   if (auto v = absl::GetFlag(FLAGS_port_file); !v.empty()) config.mutable_server()->set_port_file(v);
   if (auto v = absl::GetFlag(FLAGS_demo_csv); !v.empty()) config.mutable_demo()->set_online_retail_csv(v);
   if (auto v = absl::GetFlag(FLAGS_default_shop); !v.empty()) config.mutable_server()->set_default_shop(v);
+  if (auto v = absl::GetFlag(FLAGS_http_listen); !v.empty()) config.mutable_http()->set_listen_address(v);
+  if (auto v = absl::GetFlag(FLAGS_http_port_file); !v.empty()) config.mutable_http()->set_port_file(v);
   ApplyDefaults(config);
   RETURN_IF_ERROR(ValidateConfig(config));
   return config;
@@ -135,6 +140,14 @@ int Run() {
                  std::string(page.status().message()).c_str());
     return 2;
   }
+  absl::StatusOr<std::unique_ptr<Marketing>> marketing =
+      Marketing::Create(*config, &api, page->get(), db->get(), &shops, clock);
+  if (!marketing.ok()) {
+    std::fprintf(stderr, "persona-server: %s%s\n",
+                 absl::IsInvalidArgument(marketing.status()) ? "invalid config: " : "",
+                 std::string(marketing.status().message()).c_str());
+    return absl::IsInvalidArgument(marketing.status()) ? 2 : 1;
+  }
   // Re-reads the config file; on any problem the running config stays.
   auto reload = [&page, clock](v1::ReloadConfigResponse* response) -> absl::Status {
     ASSIGN_OR_RETURN(cfg::Config next, LoadConfig());
@@ -167,6 +180,7 @@ int Run() {
   MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
   auto services = MakeServices({.api = &api, .page = page->get(), .metrics = &metrics,
                                 .worker = &worker, .reload_config = reload});
+  for (auto& service : (*marketing)->Services()) services.push_back(std::move(service));
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -186,6 +200,13 @@ int Run() {
       return 1;
     }
   }
+  if (absl::Status s = (*marketing)->Start(*config); !s.ok()) {
+    std::fprintf(stderr, "persona-server: %s\n", s.ToString().c_str());
+    server->Shutdown();
+    worker.Stop();
+    training_thread.join();
+    return 1;
+  }
   std::fprintf(stderr, "persona-server: serving on port %d (data in %s)\n", port,
                db_options.path.c_str());
 
@@ -201,6 +222,7 @@ int Run() {
   const int64_t drain_start = clock->NowMs();
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  (*marketing)->Stop();
   worker.Stop();
   training_thread.join();
   const int64_t flush_start = clock->NowMs();

@@ -43,6 +43,11 @@ class PageApi {
   // problem keeps the current ones and returns the problem.
   absl::Status Reload(const config::v1::Config& config);
   std::shared_ptr<const Placements> placements() const { return placements_.Get(); }
+  std::shared_ptr<const ReasonTexts> reasons() const {
+    absl::MutexLock lock(&reasons_mu_);
+    return reasons_;
+  }
+  bool personalize_without_consent() const { return personalize_without_consent_; }
 
  private:
   using ContextIds = google::protobuf::RepeatedPtrField<std::string>;

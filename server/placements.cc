@@ -43,6 +43,23 @@ const std::vector<Builtin>& Builtins() {
       {"trending", "\"Trending now\".", {{"trending", 1}}, ""},
       {"new_arrivals", "\"New arrivals for you\".", {{"new_arrivals", 1}}, ""},
       {"rank", "RankItems: orders the shop's own list.", {{"als", 1}}, ""},
+      // Email campaigns (CampaignService), one per campaign type.
+      {"email_welcome", "Welcome email: personalised from declared preferences, else best sellers.",
+       {{"als", 1}, {"popularity", 0.5}}, "max per category 2"},
+      {"email_win_back", "Win-back email: what the lapsing customer is likely to want now.",
+       {{"als", 1}, {"trending", 0.3}}, "max per category 2"},
+      {"email_abandoned_cart", "Abandoned-cart email: what goes with the cart (the cart is context).",
+       {{"bought_together", 1}, {"als", 0.5}}, ""},
+      {"email_cross_sell", "Post-purchase cross-sell: what goes with the last order.",
+       {{"bought_together", 1}, {"als", 1}}, "max per category 2"},
+      {"email_replenishment", "Replenishment: repeat-purchase items due again.",
+       {{"buy_again", 1}}, ""},
+      {"email_back_in_stock", "Back in stock: viewed items available again, then similar.",
+       {{"recently_viewed", 1}, {"als", 0.5}}, "filter in_stock"},
+      {"email_price_drop", "Price drop: viewed items, then what the customer likes.",
+       {{"recently_viewed", 1}, {"als", 0.5}}, ""},
+      {"email_newsletter", "Newsletter: personalised picks with trends and new arrivals.",
+       {{"als", 1}, {"trending", 0.3}, {"new_arrivals", 0.3}}, "max per category 2"},
   };
   return *builtins;
 }
