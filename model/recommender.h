@@ -29,6 +29,8 @@ enum class Reason {
   kRecentlyViewed,
   kBuyAgain,
   kDeclaredPreference,
+  // Sold well among customers of the visitor's lifecycle stage.
+  kPopularInSegment,
 };
 
 struct ScoredItem {

@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Marketing>> Marketing::Create(const config::v1::C
     for (const auto& c : found) ids.push_back(c.customer_id());
     return ids;
   };
+  page->SetSegments(m->engine_.get());
   m->campaigns_ = std::make_unique<CampaignApi>(api, page, db, shops, m->engine_.get(),
                                                 std::move(target), &*m->signer_, clock,
                                                 std::move(campaign_settings));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
 
 #include "absl/status/statusor.h"
 #include "persona/config/v1/config.pb.h"

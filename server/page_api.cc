@@ -87,6 +87,7 @@ absl::StatusOr<PageApi::CallState> PageApi::Begin(const std::string& requested_s
   ASSIGN_OR_RETURN(const std::string shop, api_->ResolveShop(requested_shop));
   ASSIGN_OR_RETURN(Shop * state, shops_->Get(shop));
   CallState call;
+  call.shop = shop;
   call.snap = state->Snapshot();
   call.now_ms = clock_->NowMs();
   VisitorOptions options;
@@ -102,12 +103,35 @@ absl::StatusOr<PageApi::CallState> PageApi::Begin(const std::string& requested_s
   return call;
 }
 
+PipelineEnv PageApi::CallState::Env() const { return {placements, reasons.get(), now_ms}; }
+
+SegmentBestSellers PageApi::SegmentFallback(const CallState& call) const {
+  if (segments_ == nullptr) return {};
+  std::shared_ptr<const SegmentState> state = segments_->Current(call.shop);
+  if (state == nullptr || state->stage_best_sellers.empty()) return {};
+  std::shared_ptr<const ShopSnapshot> snap = call.snap;
+  const int64_t now = call.now_ms;
+  const SegmentEngine* engine = segments_;
+  return [state, snap, now, engine](const Visitor& v) {
+    std::vector<int32_t> out;
+    if (!v.consent || !v.aggregates) return out;
+    const seg::Stage stage = engine->StageOf(*state, *v.aggregates, now);
+    auto it = state->stage_best_sellers.find(std::string(seg::StageName(stage)));
+    if (it == state->stage_best_sellers.end()) return out;
+    for (const std::string& id : it->second) {
+      if (const int32_t i = snap->catalog->Find(id); i >= 0) out.push_back(i);
+    }
+    return out;
+  };
+}
+
 absl::Status PageApi::Recommend(const v1::RecommendRequest& request,
                                 v1::RecommendResponse* response) {
   if (auto p = CheckRecommend(request)) return ToStatus(*p);
   ASSIGN_OR_RETURN(CallState call, Begin(request.shop(), request.customer_id(),
                                          request.session_id(), request.context_item_ids()));
-  const PipelineEnv env{call.placements, call.reasons.get(), call.now_ms};
+  PipelineEnv env = call.Env();
+  env.segment_best_sellers = SegmentFallback(call);
   return RunPlacement(env, *call.snap, call.visitor, call.context, AskOf(request, request.locale()),
                       /*page=*/nullptr, response);
 }
@@ -117,7 +141,8 @@ absl::Status PageApi::RecommendPage(const v1::RecommendPageRequest& request,
   if (auto p = CheckRecommendPage(request)) return ToStatus(*p);
   ASSIGN_OR_RETURN(CallState call, Begin(request.shop(), request.customer_id(),
                                          request.session_id(), request.context_item_ids()));
-  const PipelineEnv env{call.placements, call.reasons.get(), call.now_ms};
+  PipelineEnv env = call.Env();
+  env.segment_best_sellers = SegmentFallback(call);
   std::optional<PageState> page;
   if (!request.allow_duplicates()) page = PageState{model::ItemMask(call.snap->catalog->size())};
   for (int i = 0; i < request.placements_size(); ++i) {
@@ -152,7 +177,8 @@ absl::Status PageApi::RankItems(const v1::RankItemsRequest& request,
   ask.placement = request.placement();
   ask.rules = request.rules();
   ask.locale = request.locale();
-  const PipelineEnv env{call.placements, call.reasons.get(), call.now_ms};
+  PipelineEnv env = call.Env();
+  env.segment_best_sellers = SegmentFallback(call);
   return RankList(env, *call.snap, call.visitor, call.context, items, ask, response);
 }
 

@@ -19,6 +19,8 @@
 #include "persona/v1/recommend.pb.h"
 #include "server/api.h"
 #include "server/placements.h"
+#include "server/recommend_pipeline.h"
+#include "server/segment_engine.h"
 #include "server/reasons.h"
 #include "server/shop_registry.h"
 #include "server/visitor.h"
@@ -42,6 +44,9 @@ class PageApi {
   // Replaces placements and reason texts with those of `config`; on any
   // problem keeps the current ones and returns the problem.
   absl::Status Reload(const config::v1::Config& config);
+  // Makes the best sellers of the visitor's lifecycle stage the first
+  // fallback (from the segment engine's last pass). Call before serving.
+  void SetSegments(SegmentEngine* segments) { segments_ = segments; }
   std::shared_ptr<const Placements> placements() const { return placements_.Get(); }
   std::shared_ptr<const ReasonTexts> reasons() const {
     absl::MutexLock lock(&reasons_mu_);
@@ -59,6 +64,8 @@ class PageApi {
     std::shared_ptr<const Placements> placements;
     std::shared_ptr<const ReasonTexts> reasons;
     int64_t now_ms = 0;
+    std::string shop;
+    PipelineEnv Env() const;
   };
   // Resolves the shop, takes its snapshot and loads the visitor.
   absl::StatusOr<CallState> Begin(const std::string& shop, const std::string& customer_id,
@@ -74,6 +81,9 @@ class PageApi {
   ShopRegistry* const shops_;
   const Clock* const clock_;
   PlacementsHolder placements_;
+  SegmentEngine* segments_ = nullptr;
+  // The stage best sellers fallback of a call (empty without segments).
+  SegmentBestSellers SegmentFallback(const CallState& call) const;
   mutable absl::Mutex reasons_mu_;
   std::shared_ptr<const ReasonTexts> reasons_ ABSL_GUARDED_BY(reasons_mu_);
 };

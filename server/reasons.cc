@@ -36,6 +36,7 @@ constexpr std::array kEnglish = {
     Entry{"BUY_AGAIN", "Buy it again"},
     Entry{"DECLARED_PREFERENCE", "Because you like {category}"},
     Entry{"DECLARED_PREFERENCE.generic", "Matches your preferences"},
+    Entry{"POPULAR_IN_SEGMENT", "Popular with customers like you"},
 };
 
 constexpr std::array kGerman = {
@@ -61,6 +62,7 @@ constexpr std::array kGerman = {
     Entry{"BUY_AGAIN", "Erneut kaufen"},
     Entry{"DECLARED_PREFERENCE", "Weil Sie {category} mögen"},
     Entry{"DECLARED_PREFERENCE.generic", "Passend zu Ihren Vorlieben"},
+    Entry{"POPULAR_IN_SEGMENT", "Beliebt bei Kunden wie Ihnen"},
 };
 
 constexpr std::array<std::string_view, 4> kPlaceholders = {"item", "category", "country", "brand"};

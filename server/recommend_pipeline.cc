@@ -149,6 +149,7 @@ v1::ReasonCode ToReasonCode(model::Reason reason) {
     case model::Reason::kRecentlyViewed: return v1::RECENTLY_VIEWED;
     case model::Reason::kBuyAgain: return v1::BUY_AGAIN;
     case model::Reason::kDeclaredPreference: return v1::DECLARED_PREFERENCE;
+    case model::Reason::kPopularInSegment: return v1::POPULAR_IN_SEGMENT;
   }
   return v1::REASON_CODE_UNSPECIFIED;
 }
@@ -239,7 +240,7 @@ model::RecommendContext MakeContext(const Visitor& visitor, const PlacementVaria
 // stage takes `als_answer` when given (a batch scored it already).
 Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementVariant& variant,
               const RulesStage& rules, std::span<const int32_t> context_items, int count,
-              int64_t now, model::ItemMask& allowed,
+              int64_t now, model::ItemMask& allowed, const SegmentBestSellers* segment_best,
               const std::vector<model::ScoredItem>* als_answer = nullptr) {
   std::vector<model::Interaction> seeded;
   const bool ranks = rules.Ranks();
@@ -269,7 +270,8 @@ Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementV
   if (static_cast<int>(answer.picks.size()) >= count) return answer;
   // Short (caps or promotions held candidates back, or the strategy knew too
   // little): the strategy's remaining candidates come first, then the
-  // fallbacks — the country's best sellers, then the shop's — below them.
+  // fallbacks — the best sellers of the visitor's segment, the country's,
+  // then the shop's — below them.
   for (const Pick& p : answer.picks) allowed.Reset(p.item.item);
   std::vector<Pick> extra;
   for (const Pick& p : candidates) {
@@ -281,6 +283,19 @@ Answer Choose(const ShopSnapshot& snap, const Visitor& visitor, const PlacementV
   ctx.count = ranks ? Fetch(count, 1, true) : std::max(missing, 0);
   double floor = 0;
   for (const Pick& p : candidates) floor = std::min(floor, p.score);
+  if (segment_best != nullptr && *segment_best && ctx.count > 0) {
+    int taken = 0;
+    for (int32_t i : (*segment_best)(visitor)) {
+      if (taken >= ctx.count) break;
+      if (!allowed.Test(i)) continue;
+      allowed.Reset(i);
+      floor -= 1;
+      ++taken;
+      extra.push_back({{i, 0, model::Reason::kPopularInSegment}, floor, "segment_popularity",
+                       /*fallback=*/true});
+    }
+    if (!ranks) ctx.count = std::max(ctx.count - taken, 0);
+  }
   const std::vector<const model::Recommender*> fallbacks = {snap.country_popular.get(),
                                                             snap.popular.get()};
   for (const model::Recommender* r : fallbacks) {
@@ -349,7 +364,7 @@ absl::Status FinishPlacement(const PipelineEnv& env, const ShopSnapshot& snap,
                              const std::vector<model::ScoredItem>* als_answer, PageState* page,
                              v1::RecommendResponse* out) {
   const Answer answer = Choose(snap, visitor, *p.variant, *p.rules, p.context_items, p.count,
-                               env.now_ms, p.allowed, als_answer);
+                               env.now_ms, p.allowed, &env.segment_best_sellers, als_answer);
   // A scroll keeps the list's recommendation id.
   ScrollState& scroll = p.scroll;
   out->set_recommendation_id(scroll.recommendation_id);
@@ -396,7 +411,8 @@ absl::Status RankList(const PipelineEnv& env, const ShopSnapshot& snap, const Vi
   Exclude(snap, visitor, {}, ask, none, nullptr, rules, allowed);
   const int count = allowed.Count();
   const model::ItemMask rankable = allowed;
-  Answer answer = Choose(snap, visitor, *variant, rules, context_items, count, env.now_ms, allowed);
+  Answer answer = Choose(snap, visitor, *variant, rules, context_items, count, env.now_ms, allowed,
+                         &env.segment_best_sellers);
   Describe(snap, visitor, name, variant->name, answer.modelled, env.now_ms, out);
   const std::string locale = ask.locale.empty() ? visitor.locale : ask.locale;
   model::ItemMask placed(snap.catalog->size());

@@ -9,7 +9,8 @@
 //      weighted reciprocal rank;
 //   4. rules: pins, boosts and buries, promotion slots, caps per category or
 //      brand, diversity;
-//   5. fallbacks fill what is left: country best sellers, then the shop's
+//   5. fallbacks fill what is left: the best sellers of the visitor's
+//      segment (lifecycle stage), country best sellers, then the shop's
 //      (with the visitor's preferred categories), flagged `fallback`;
 //   6. reasons in the visitor's locale, a recommendation id that encodes the
 //      placement and variant for attribution, and a page token.
@@ -17,6 +18,7 @@
 #ifndef PERSONA_SERVER_RECOMMEND_PIPELINE_H_
 #define PERSONA_SERVER_RECOMMEND_PIPELINE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,10 +40,16 @@ namespace persona::server {
 
 // What the pipeline needs besides the request: shared, immutable or
 // thread-safe services.
+// The best sellers among customers like the visitor (their lifecycle
+// stage), best first; empty when unknown. Called only when fallbacks are needed.
+using SegmentBestSellers = std::function<std::vector<int32_t>(const Visitor&)>;
+
 struct PipelineEnv {
   std::shared_ptr<const Placements> placements;
   const ReasonTexts* reasons = nullptr;
   int64_t now_ms = 0;
+  // The first fallback; may be empty (none).
+  SegmentBestSellers segment_best_sellers = {};
 };
 
 // One placement's part of a request (Recommend's fields, or one entry of a

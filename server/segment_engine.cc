@@ -13,7 +13,8 @@ namespace persona::server {
 namespace {
 
 namespace rec = ::persona::storage::v1;
-constexpr int32_t kComputePersona = -2;
+constexpr int64_t kBestSellerWindowMs = 30 * seg::kMsPerDay;
+constexpr size_t kBestSellersPerStage = 200;
 
 int32_t UtcDayOf(int64_t ms) { return static_cast<int32_t>(ms / seg::kMsPerDay); }
 
@@ -98,6 +99,24 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::State(const s
     if (it != states_.end()) return it->second;
   }
   return RunPass(shop);
+}
+
+std::shared_ptr<const SegmentState> SegmentEngine::Current(const std::string& shop) {
+  absl::MutexLock lock(&mu_);
+  auto it = states_.find(shop);
+  return it == states_.end() ? nullptr : it->second;
+}
+
+seg::Stage SegmentEngine::StageOf(const SegmentState& state, const rec::SubjectAggregatesRecord& a,
+                                  int64_t now_ms) const {
+  seg::CustomerFacts f;
+  f.first_seen_ms = a.first_seen_time_ms();
+  f.last_seen_ms = a.last_seen_time_ms();
+  f.last_purchase_ms = a.last_purchase_time_ms();
+  f.orders = a.orders();
+  f.monetary = a.monetary();
+  const seg::RfmScore rfm = seg::ScoreRfm(f, state.cuts, now_ms);
+  return seg::ClassifyStage(f, settings_.thresholds.lifecycle, rfm, now_ms);
 }
 
 absl::Status SegmentEngine::ReloadCustom(const std::string& shop) {
@@ -190,6 +209,8 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
   for (const std::string& name : seg::BuiltInSegmentNames(state->k)) state->sizes[name] = 0;
   for (const CustomSegment& c : state->custom) state->sizes[c.record.name()] = 0;
   size_t row = 0;
+  // Buyers per item within the last 30 days, per stage.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, int64_t>> stage_buyers;
   RETURN_IF_ERROR(db_->profiles().ScanCustomerProfiles(
       shop, "", [&](std::string_view id, const rec::CustomerRecord* c,
                     const rec::SubjectAggregatesRecord* a) {
@@ -204,9 +225,23 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
         v.built_in = seg::BuiltInSegments(v.facts, v.rfm, v.stage, settings_.thresholds, now);
         for (const std::string& name : SegmentsOf(*state, v, now)) ++state->sizes[name];
         describer.Add(v.facts.persona, v.facts);
+        if (a != nullptr && a->last_purchase_time_ms() >= now - kBestSellerWindowMs) {
+          auto& buyers = stage_buyers[std::string(seg::StageName(v.stage))];
+          for (const auto& [item, t] : a->bought_items()) {
+            if (t >= now - kBestSellerWindowMs) ++buyers[item];
+          }
+        }
         return true;
       }));
   state->personas = describer.Finish();
+  for (auto& [stage, buyers] : stage_buyers) {
+    std::vector<std::pair<int64_t, std::string>> ranked;
+    for (auto& [item, n] : buyers) ranked.emplace_back(-n, item);
+    const size_t keep = std::min<size_t>(ranked.size(), kBestSellersPerStage);
+    std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end());
+    auto& list = state->stage_best_sellers[stage];
+    for (size_t j = 0; j < keep; ++j) list.push_back(ranked[j].second);
+  }
 
   // Growth against the previous stored day; then store today's sizes.
   const int32_t today = UtcDayOf(now);

@@ -74,6 +74,9 @@ struct SegmentState {
   std::vector<std::string> ids;
   std::vector<float> factors;
   std::vector<uint8_t> email_consent;
+  // Best sellers per lifecycle stage name: items bought by the most of the
+  // stage's customers within the last 30 days, best first (at most 200).
+  absl::flat_hash_map<std::string, std::vector<std::string>> stage_best_sellers;
   int64_t customers = 0;
   double seconds = 0;
 };
@@ -107,6 +110,12 @@ class SegmentEngine {
 
   // The shop's last pass (running the first one when there has been none).
   absl::StatusOr<std::shared_ptr<const SegmentState>> State(const std::string& shop);
+  // The shop's last pass, or null when none ran yet (never runs one).
+  std::shared_ptr<const SegmentState> Current(const std::string& shop);
+  // The lifecycle stage of a customer on `state`'s RFM cuts, from the
+  // aggregates alone (cheap: no catalog reads).
+  seg::Stage StageOf(const SegmentState& state, const storage::v1::SubjectAggregatesRecord& a,
+                     int64_t now_ms) const;
   // Runs a pass now and publishes it.
   absl::StatusOr<std::shared_ptr<const SegmentState>> RunPass(const std::string& shop);
   // Re-reads the shop's custom segments into the current state (sizes of new
