@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "persona/v1/admin.grpc.pb.h"
 #include "persona/v1/recommend.grpc.pb.h"
+#include "tools/cli_common.h"
 #include "tools/cli_flags.h"
 #include "tools/commands.h"
 #include "tools/connection.h"
@@ -19,46 +20,6 @@ namespace persona::tools {
 namespace {
 
 namespace v1 = ::persona::v1;
-
-// Parses the flags; returns an exit code >= 0 when the command should stop
-// there (help: 0, usage error: 2), or -1 to go on.
-int ParseOrExit(Flags& flags, const char* command, int argc, char** argv) {
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok()) {
-    std::fprintf(stderr, "persona %s: %s\n\n%s", command, std::string(s.message()).c_str(),
-                 flags.HelpText().c_str());
-    return 2;
-  }
-  if (flags.help()) {
-    std::printf("%s", flags.HelpText().c_str());
-    return 0;
-  }
-  if (!flags.positional().empty()) {
-    std::fprintf(stderr, "persona %s: unexpected argument '%s' (see --help)\n", command,
-                 flags.positional()[0].c_str());
-    return 2;
-  }
-  return -1;
-}
-
-int Fail(const char* command, const absl::Status& status) {
-  std::fprintf(stderr, "persona %s: %s\n", command, std::string(status.message()).c_str());
-  return 1;
-}
-
-int Usage(const char* command, const absl::Status& status) {
-  std::fprintf(stderr, "persona %s: %s (see --help)\n", command,
-               std::string(status.message()).c_str());
-  return 2;
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
 
 // Cuts `text` to at most `width` bytes at a UTF-8 character boundary.
 std::string Fit(const std::string& text, size_t width) {

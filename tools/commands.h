@@ -17,6 +17,10 @@ int RunTrain(int argc, char** argv);
 int RunModel(int argc, char** argv);
 // persona eval: offline evaluation of the recommenders.
 int RunEval(int argc, char** argv);
+// `persona segments <action>`: SegmentService calls.
+int RunSegments(int argc, char** argv);
+// `persona campaign`: runs an email campaign (CampaignService.RunCampaign).
+int RunCampaign(int argc, char** argv);
 
 }  // namespace persona::tools
 

@@ -21,6 +21,9 @@ constexpr Command kCommands[] = {
     {"train", persona::tools::RunTrain, "train a shop's collaborative-filtering model now"},
     {"model", persona::tools::RunModel, "describe the model serving a shop"},
     {"eval", persona::tools::RunEval, "offline evaluation of the recommenders"},
+    {"segments", persona::tools::RunSegments,
+     "list segments, stream members, a customer's segments, targeting"},
+    {"campaign", persona::tools::RunCampaign, "run an email campaign and print each email's items"},
 };
 
 int Usage(FILE* out) {
