@@ -140,6 +140,8 @@ absl::Status CampaignApi::Decide(CampaignRun& run, Member& m) {
     FillContact(*c, e);
     e->set_recommendation_id(sent->recommendation_id());
     e->set_repeated(true);
+    // The reasons were not recorded with the send: the generic one stands in.
+    const std::string reason = run.reasons->Render(v1::PERSONALIZED, c->locale(), {});
     for (const std::string& id : sent->item_ids()) {
       const int32_t i = run.snap->catalog->Find(id);
       v1::EmailItem* item = e->add_items();
@@ -151,6 +153,8 @@ absl::Status CampaignApi::Decide(CampaignRun& run, Member& m) {
       item->set_currency(it.currency());
       item->set_url(it.url());
       item->set_image_url(it.image_url());
+      item->set_reason_code(v1::PERSONALIZED);
+      item->set_reason(reason);
     }
     return absl::OkStatus();
   }

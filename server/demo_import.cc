@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
 namespace persona::server {
@@ -16,6 +17,23 @@ importer::BatchResult ToBatchResult(const Response& response) {
 }
 
 // Sends batches straight to PersonaApi, as the gRPC services would.
+// The demo shop's site: the reserved .invalid domain never resolves.
+constexpr char kDemoSite[] = "https://demo-shop.invalid";
+
+// The Online Retail data has no contact details. So that email campaigns can
+// be tried on the demo shop, each customer gets a synthetic address under
+// the reserved .invalid domain, a locale from the country, and email consent
+// for 4 customers in 5 (by a hash of the id, so reloads agree).
+void AddDemoContact(v1::Customer& c) {
+  if (!c.email().empty()) return;
+  c.set_email(absl::StrCat("customer-", c.id(), "@demo-shop.invalid"));
+  c.set_first_name(absl::StrCat("Customer ", c.id()));
+  c.set_locale(c.country() == "Germany" ? "de-DE" : "en-GB");
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char ch : c.id()) h = (h ^ ch) * 16777619u;
+  c.mutable_consents()->set_email_marketing(h % 5 != 0);
+}
+
 class ApiSink : public importer::Sink {
  public:
   ApiSink(PersonaApi& api, std::string shop) : api_(api), shop_(std::move(shop)) {}
@@ -23,7 +41,14 @@ class ApiSink : public importer::Sink {
   absl::StatusOr<importer::BatchResult> PutItems(std::vector<v1::Item> items) override {
     v1::UpsertItemsRequest request;
     request.set_shop(shop_);
-    for (auto& item : items) *request.add_items() = std::move(item);
+    for (auto& item : items) {
+      // Page and image links so email rows and open-time links have targets.
+      if (item.url().empty()) item.set_url(absl::StrCat(kDemoSite, "/products/", item.id()));
+      if (item.image_url().empty()) {
+        item.set_image_url(absl::StrCat(kDemoSite, "/images/", item.id(), ".jpg"));
+      }
+      *request.add_items() = std::move(item);
+    }
     v1::UpsertItemsResponse response;
     RETURN_IF_ERROR(api_.UpsertItems(request, &response));
     return ToBatchResult(response);
@@ -31,7 +56,10 @@ class ApiSink : public importer::Sink {
   absl::StatusOr<importer::BatchResult> PutCustomers(std::vector<v1::Customer> customers) override {
     v1::UpsertCustomersRequest request;
     request.set_shop(shop_);
-    for (auto& c : customers) *request.add_customers() = std::move(c);
+    for (auto& c : customers) {
+      AddDemoContact(c);
+      *request.add_customers() = std::move(c);
+    }
     v1::UpsertCustomersResponse response;
     RETURN_IF_ERROR(api_.UpsertCustomers(request, &response));
     return ToBatchResult(response);
