@@ -36,6 +36,7 @@ ABSL_FLAG(std::string, demo_csv, "", "Online Retail CSV(.gz) to load into the de
 ABSL_FLAG(std::string, default_shop, "", "Shop used when a request names none; overrides server.default_shop.");
 ABSL_FLAG(std::string, http_listen, "", "host:port for HTTP (open-time email links); overrides http.listen_address. Port 0 picks a free port.");
 ABSL_FLAG(std::string, http_port_file, "", "Write the bound HTTP port here; overrides http.port_file.");
+ABSL_FLAG(std::string, public_base_url, "", "The URL email links point at, e.g. https://persona.shop.example; overrides http.public_base_url.");
 
 namespace persona::server {
 namespace {
@@ -51,6 +52,7 @@ absl::StatusOr<cfg::Config> LoadConfig() {
   if (auto v = absl::GetFlag(FLAGS_default_shop); !v.empty()) config.mutable_server()->set_default_shop(v);
   if (auto v = absl::GetFlag(FLAGS_http_listen); !v.empty()) config.mutable_http()->set_listen_address(v);
   if (auto v = absl::GetFlag(FLAGS_http_port_file); !v.empty()) config.mutable_http()->set_port_file(v);
+  if (auto v = absl::GetFlag(FLAGS_public_base_url); !v.empty()) config.mutable_http()->set_public_base_url(v);
   ApplyDefaults(config);
   RETURN_IF_ERROR(ValidateConfig(config));
   return config;
