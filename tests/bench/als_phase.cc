@@ -263,32 +263,26 @@ PhaseResult MeasurePage(const std::shared_ptr<grpc::Channel>& channel, const Als
 
 }  // namespace
 
-std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
-  const std::string name = o.items % 1000 == 0
-                               ? absl::StrCat("ALS Recommend ", o.items / 1000, "k items")
-                               : absl::StrCat("ALS Recommend ", o.items, " items");
-  PhaseResult failed;
-  failed.name = name;
-  const auto fail = [&](std::string error) {
-    failed.error = std::move(error);
-    return std::vector<PhaseResult>{failed};
-  };
-  testing::TempDir dir;
-  testing::ServerProcess server(o.server_binary, dir.path() + "/data");
-  std::fprintf(stderr, "persona-loadgen: ALS phase: starting %s\n", o.server_binary.c_str());
-  if (!server.Start()) return fail("persona-server did not start (see stderr)");
-  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+std::string AlsCustomerId(int i) { return CustomerId(i); }
+
+absl::StatusOr<std::string> LoadTrainedShop(const std::shared_ptr<grpc::Channel>& channel,
+                                            const AlsPhaseOptions& o) {
   const Clock::time_point load_start = Clock::now();
-  std::fprintf(stderr, "persona-loadgen: ALS phase: loading %d items, %d x %d events\n", o.items,
+  std::fprintf(stderr, "persona-loadgen: loading %d items, %d x %d events\n", o.items,
                o.customers, o.events_per_customer);
   absl::Status loaded = PutItems(channel, o.items);
   if (loaded.ok()) loaded = PutEvents(channel, o);
-  if (!loaded.ok()) return fail("loading the synthetic shop failed: " + loaded.ToString());
+  if (!loaded.ok()) {
+    return absl::Status(loaded.code(),
+                        "loading the synthetic shop failed: " + loaded.ToString());
+  }
   const double load_s = SecondsSince(load_start);
-  std::fprintf(stderr, "persona-loadgen: ALS phase: training\n");
+  std::fprintf(stderr, "persona-loadgen: training\n");
   const Clock::time_point train_start = Clock::now();
   absl::StatusOr<v1::ModelInfo> info = Train(channel);
-  if (!info.ok()) return fail("training failed: " + info.status().ToString());
+  if (!info.ok()) {
+    return absl::Status(info.status().code(), "training failed: " + info.status().ToString());
+  }
   const double train_s = SecondsSince(train_start);
   // Catalogs past training.ann_min_items are served through the HNSW index
   // once the training thread has built it: measure that, waiting up to 10 min.
@@ -304,8 +298,8 @@ std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& o, std::string* desc
     if (!indexed) std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   const double index_s = SecondsSince(index_start);
-  *description = absl::StrFormat(
-      "ALS phase: %d items (Zipf popularity, 3-level categories), %d customers x %d events "
+  return absl::StrFormat(
+      "%d items (Zipf popularity, 3-level categories), %d customers x %d events "
       "loaded through the API in %.1f s; TrainModel %.1f s wall (model %s: %d users, %d items, "
       "%d interactions, %d factors, %d iterations, %.1f s training); %s",
       o.items, o.customers, o.events_per_customer, load_s, train_s, info->version(),
@@ -313,6 +307,26 @@ std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& o, std::string* desc
       info->training_seconds(),
       indexed ? absl::StrFormat("HNSW index ready %.1f s after training", index_s)
               : "no HNSW index (exhaustive top-k)");
+}
+
+std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& o, std::string* description) {
+  const std::string name = o.items % 1000 == 0
+                               ? absl::StrCat("ALS Recommend ", o.items / 1000, "k items")
+                               : absl::StrCat("ALS Recommend ", o.items, " items");
+  PhaseResult failed;
+  failed.name = name;
+  const auto fail = [&](std::string error) {
+    failed.error = std::move(error);
+    return std::vector<PhaseResult>{failed};
+  };
+  testing::TempDir dir;
+  testing::ServerProcess server(o.server_binary, dir.path() + "/data");
+  std::fprintf(stderr, "persona-loadgen: ALS phase: starting %s\n", o.server_binary.c_str());
+  if (!server.Start()) return fail("persona-server did not start (see stderr)");
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  absl::StatusOr<std::string> shop = LoadTrainedShop(channel, o);
+  if (!shop.ok()) return fail(std::string(shop.status().message()));
+  *description = "ALS phase: " + *shop;
   std::fprintf(stderr, "persona-loadgen: ALS phase: Recommend\n");
   const pid_t pid = FindChild("persona-server");
   std::vector<PhaseResult> results = {Measure(channel, o, name, pid)};

@@ -12,9 +12,12 @@
 #define PERSONA_TESTS_BENCH_ALS_PHASE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
 #include "tests/bench/closed_loop.h"
 #include "tests/bench/stats.h"
 
@@ -43,6 +46,17 @@ struct AlsPhaseOptions {
 // count or an item twice on the page. `description` receives what was
 // loaded and how long loading and training took.
 std::vector<PhaseResult> RunAlsPhase(const AlsPhaseOptions& options, std::string* description);
+
+// The phase's shop on a started server, for other phases (the campaign
+// phase): loads options.items items and options.customers customers x
+// options.events_per_customer events through the API, trains the model and
+// waits for its HNSW index when the catalog has one. Returns what was loaded
+// and how long each step took. Uses items, customers, events_per_customer
+// and seed only.
+absl::StatusOr<std::string> LoadTrainedShop(const std::shared_ptr<grpc::Channel>& channel,
+                                            const AlsPhaseOptions& options);
+// The id of the shop's i-th customer (0 <= i < options.customers).
+std::string AlsCustomerId(int i);
 
 }  // namespace persona::bench
 
