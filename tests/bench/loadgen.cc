@@ -18,10 +18,12 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "persona/v1/events.grpc.pb.h"
 #include "tests/bench/als_phase.h"
+#include "tests/bench/campaign_phase.h"
 #include "tests/bench/echo_reference.h"
 #include "tests/bench/event_stream.h"
 #include "tests/bench/persona_phases.h"
@@ -75,6 +77,14 @@ ABSL_FLAG(int, als_events, 20, "Events per customer in the ALS phase's shop.");
 ABSL_FLAG(int, page_customers, 500,
           "Customers of the ALS phase's whole-page measurement (0 skips it).");
 ABSL_FLAG(int, page_events, 100, "Events of each page customer.");
+ABSL_FLAG(int, campaign_customers, 100000,
+          "Customers of the campaign phase's shop; the campaign emails all.");
+ABSL_FLAG(std::string, campaign_items, "10000,100000",
+          "Catalog sizes of the campaign phase (one server each).");
+ABSL_FLAG(int, campaign_events, 20, "Events per customer in the campaign phase's shop.");
+ABSL_FLAG(std::string, campaign_audience, "rule",
+          "The campaign's audience: 'rule' (orders >= 0, a sequential scan) or "
+          "'list' (every customer's id, a point read each).");
 
 namespace persona::bench {
 namespace {
@@ -118,9 +128,21 @@ Settings ReadFlags() {
   return s;
 }
 
+// --campaign_items as numbers; empty when any is not a size >= 100.
+std::vector<int> CampaignCatalogs() {
+  std::vector<int> out;
+  for (auto part : absl::StrSplit(absl::GetFlag(FLAGS_campaign_items), ',',
+                                  absl::SkipEmpty())) {
+    int items = 0;
+    if (!absl::SimpleAtoi(part, &items) || items < 100) return {};
+    out.push_back(items);
+  }
+  return out;
+}
+
 std::string CheckSettings(const Settings& s) {
   static const std::set<std::string> kPhases = {"echo", "rocksdb", "recommend",
-                                                "unary", "stream"};
+                                                "unary", "stream", "campaign"};
   for (const auto& p : s.phases) {
     if (!kPhases.contains(p))
       return absl::StrCat("--phases: unknown phase '", p, "'");
@@ -147,6 +169,19 @@ std::string CheckSettings(const Settings& s) {
       absl::GetFlag(FLAGS_als_events) < 1) {
     return "--als_items must be at least 100, --als_customers and "
            "--als_events positive";
+  }
+  if (absl::GetFlag(FLAGS_campaign_customers) < 1 ||
+      absl::GetFlag(FLAGS_campaign_customers) > 100000 ||
+      absl::GetFlag(FLAGS_campaign_events) < 1) {
+    return "--campaign_customers must be in 1..100000 and --campaign_events "
+           "positive";
+  }
+  if (CampaignCatalogs().empty()) {
+    return "--campaign_items must list catalog sizes, each at least 100";
+  }
+  const std::string audience = absl::GetFlag(FLAGS_campaign_audience);
+  if (audience != "rule" && audience != "list") {
+    return "--campaign_audience must be 'rule' or 'list'";
   }
   return "";
 }
@@ -376,6 +411,42 @@ std::vector<PhaseResult> AlsPhase(const Settings& s, std::string* description) {
   return RunAlsPhase(o, description);
 }
 
+// Runs the campaign phase, one server per catalog (after the others stopped).
+std::vector<PhaseResult> CampaignPhase(const Settings& s,
+                                       std::string* description) {
+  CampaignPhaseOptions o;
+  o.server_binary = absl::GetFlag(FLAGS_server).empty()
+                        ? testing::ServerBinary()
+                        : absl::GetFlag(FLAGS_server);
+  o.catalogs = CampaignCatalogs();
+  o.customers = absl::GetFlag(FLAGS_campaign_customers);
+  o.events_per_customer = absl::GetFlag(FLAGS_campaign_events);
+  o.rule_audience = absl::GetFlag(FLAGS_campaign_audience) == "rule";
+  o.loop = Loop(s, s.concurrency);
+  o.seed = s.seed;
+  return RunCampaignPhase(o, description);
+}
+
+// Per campaign catalog: stream / unary (target 3), and for 100k items the
+// 30 s target as 30 s / the time 100k customers take at the stream's rate.
+void AddCampaignRatios(const std::vector<PhaseResult>& results,
+                       std::vector<Ratio>& ratios) {
+  for (const PhaseResult& r : results) {
+    if (r.name.rfind("campaign stream ", 0) != 0) continue;
+    const std::string label = r.name.substr(16, r.name.size() - 16 - 6);
+    ratios.push_back(MakeRatio(
+        absl::StrCat("campaign ", label, ": stream / unary"), &r,
+        Find(results, "campaign unary " + label + " items"), 3));
+    if (label == "100k") {
+      PhaseResult per_30s;  // the rate that does 100k customers in 30 s
+      per_30s.units = 100000;
+      per_30s.seconds = 30;
+      ratios.push_back(MakeRatio("campaign 100k: 30 s / s per 100k", &r,
+                                 &per_30s, 1));
+    }
+  }
+}
+
 PhaseResult EchoPhase(const Settings& s) {
   std::fprintf(stderr, "persona-loadgen: echo reference\n");
   absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
@@ -399,6 +470,7 @@ bool Report(const RunInfo& info, const std::vector<PhaseResult>& results) {
     ratios.push_back(
         MakeRatio("ALS Recommend QPS / echo QPS", als, Find(results, "echo"), 0));
   }
+  AddCampaignRatios(results, ratios);
   PrintTable(stdout, info, results, ratios);
   const std::string json = absl::GetFlag(FLAGS_json);
   if (json.empty()) return true;
@@ -435,12 +507,19 @@ int Main() {
   if (absl::GetFlag(FLAGS_als100k)) {
     for (PhaseResult& r : AlsPhase(s, &als_description)) persona.push_back(std::move(r));
   }
+  std::string campaign_description;
+  if (s.phases.contains("campaign")) {
+    for (PhaseResult& r : CampaignPhase(s, &campaign_description)) {
+      persona.push_back(std::move(r));
+    }
+  }
   if (s.phases.contains("rocksdb")) {
     results.push_back(RocksDbPhase(s, shop, persona));
   }
   results.insert(results.end(), persona.begin(), persona.end());
   info.shop = shop.description;
   if (!als_description.empty()) info.shop += "\n" + als_description;
+  if (!campaign_description.empty()) info.shop += "\n" + campaign_description;
   info.load_after = LoadAverage();
   bool ok = Report(info, results);
   for (const auto& r : results) ok &= r.ok();
@@ -453,7 +532,7 @@ int Main() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "persona-loadgen [--duration=S] "
-      "[--phases=echo,rocksdb,recommend,unary,stream] ...\n"
+      "[--phases=echo,rocksdb,recommend,unary,stream,campaign] ...\n"
       "Measures Persona beside an empty gRPC call and a bare RocksDB loop; see "
       "docs/BENCHMARKS.md.");
   absl::ParseCommandLine(argc, argv);
