@@ -1,10 +1,13 @@
 // CampaignApi's work on one block of audience members: decide (consent,
 // address, already sent, frequency cap), prepare, score the ALS stage of the
 // block at once, finish, record the sends, stream the rows.
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <random>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/recommendation_id.h"
 #include "common/status_macros.h"
@@ -39,6 +42,21 @@ void TwoWay(size_t n, Fn&& fn) {
 }
 
 void Skip(v1::CampaignRow& row, v1::SkipReason reason) { row.set_skipped(reason); }
+
+// The send's idempotency key, "email:<campaign>:<customer>". Event ids hold
+// at most 256 bytes while campaign ids take 64 and customer ids 256, so a
+// key that would be longer names the customer by the hex SHA-256 of the id
+// (without this, sending to such a customer failed the whole run).
+std::string SendEventId(const std::string& campaign, const std::string& customer) {
+  std::string id = absl::StrCat("email:", campaign, ":", customer);
+  if (id.size() <= 256) return id;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(customer.data(), customer.size(), digest, &size, EVP_sha256(), nullptr);
+  return absl::StrCat("email:", campaign, ":#",
+                      absl::BytesToHexString(
+                          absl::string_view(reinterpret_cast<const char*>(digest), size)));
+}
 
 // The send of this campaign already recorded for the customer, if any.
 const rec::EmailSendRecord* PreviousSend(const rec::SubjectAggregatesRecord* a,
@@ -142,10 +160,13 @@ absl::Status CampaignApi::Decide(CampaignRun& run, Member& m) {
     e->set_repeated(true);
     // The reasons were not recorded with the send: the generic one stands in.
     const std::string reason = run.reasons->Render(v1::PERSONALIZED, c->locale(), {});
+    // The same links as the first time (fresh tokens for the same slots), so
+    // an email built from a resumed stream still has its open-time content.
     for (const std::string& id : sent->item_ids()) {
       const int32_t i = run.snap->catalog->Find(id);
       v1::EmailItem* item = e->add_items();
       item->set_item_id(id);
+      AddLinks(run, m.id, e->items_size() - 1, item);
       if (i < 0) continue;
       const v1::Item& it = *run.snap->items[i];
       item->set_title(it.title());
@@ -239,7 +260,7 @@ absl::Status CampaignApi::RunBlock(CampaignRun& run) {
     e->set_recommendation_id(m.response.recommendation_id());
     e->set_variant(m.response.variant());
     v1::Event* send = sends.add_events();
-    send->set_event_id(absl::StrCat("email:", run.req.campaign_id(), ":", m.id));
+    send->set_event_id(SendEventId(run.req.campaign_id(), m.id));
     send->set_customer_id(m.id);
     send->set_type(v1::EMAIL_SEND);
     send->set_channel(v1::EMAIL);
