@@ -138,7 +138,8 @@ class CampaignWorld {
     }
   }
 
-  // Trains a small model (8 factors) and serves it.
+  // Trains a small model (8 factors) and serves it; fails the test when the
+  // shop's snapshot has no ALS recommender afterwards.
   void Train() {
     TrainerOptions options = DefaultTrainerOptions();
     options.als.factors = 8;
@@ -146,6 +147,10 @@ class CampaignWorld {
     Trainer trainer(db.get(), shops.get(), options, &clock);
     auto model = trainer.Train("default");
     ASSERT_TRUE(model.ok()) << model.status();
+    // Served, so campaigns score the "als" stage of their blocks.
+    auto shop = shops->Get("default");
+    ASSERT_TRUE(shop.ok());
+    ASSERT_NE((*shop)->Snapshot()->als, nullptr);
   }
 
   // Runs `req`; emit refuses the row after `stop_after` rows (-1: never).
