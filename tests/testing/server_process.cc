@@ -1,6 +1,7 @@
 #include "tests/testing/server_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,9 @@ bool ServerProcess::Start() {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // A test that crashes must not leave its server running (holding the
+    // test's output pipe open, which would hang ctest).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     execv(binary_.c_str(), argv.data());
     std::perror("execv persona-server");
     _exit(127);
