@@ -160,9 +160,6 @@ absl::Status CampaignApi::Enumerate(CampaignRun& run) {
     RETURN_IF_ERROR(db_->profiles().ScanCustomerProfiles(
         run.shop, req.resume_after(),
         [&](std::string_view id, const rec::CustomerRecord* c, const rec::SubjectAggregatesRecord* a) {
-          const CustomerView view =
-              segments_->Evaluate(*run.segments, *run.snap, id, c, a, run.now);
-          if (!run.audience->Contains(view, run.now)) return true;
           Member m;
           m.id = std::string(id);
           if (c != nullptr) m.customer = *c;

@@ -213,7 +213,27 @@ void CampaignApi::AddLinks(const CampaignRun& run, const std::string& customer, 
 
 absl::Status CampaignApi::RunBlock(CampaignRun& run) {
   std::vector<Member>& block = run.block;
-  for (Member& m : block) RETURN_IF_ERROR(Decide(run, m));
+  if (run.audience) {
+    // Segment membership, evaluated on both cores; non-members are dropped.
+    const bool with_persona = run.audience->NeedsPersona();
+    std::vector<uint8_t> member(block.size());
+    TwoWay(block.size(), [&](size_t i) {
+      const Member& m = block[i];
+      const CustomerView view = segments_->Evaluate(
+          *run.segments, *run.snap, m.id, m.customer ? &*m.customer : nullptr,
+          m.aggregates ? &*m.aggregates : nullptr, run.now, with_persona);
+      member[i] = run.audience->Contains(view, run.now);
+    });
+    size_t kept = 0;
+    for (size_t i = 0; i < block.size(); ++i) {
+      if (member[i] && kept != i) block[kept] = std::move(block[i]);
+      if (member[i]) ++kept;
+    }
+    block.resize(kept);
+  }
+  std::vector<absl::Status> decided(block.size());
+  TwoWay(block.size(), [&](size_t i) { decided[i] = Decide(run, block[i]); });
+  for (const absl::Status& s : decided) RETURN_IF_ERROR(s);
   // The ALS stage of every new email in the block, matrix-matrix.
   std::vector<size_t> scored;
   std::vector<model::RecommendContext> contexts;

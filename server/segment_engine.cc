@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "model/segments/rfm.h"
@@ -70,6 +71,13 @@ bool Audience::Contains(const CustomerView& view, int64_t now_ms) const {
   return seg::Matches(*rule_, view.facts, ctx);
 }
 
+bool Audience::NeedsPersona() const {
+  if (!rule_) return absl::StartsWith(built_in_, "persona:");
+  // The canonical text names "persona" when the rule reads the persona field
+  // or a persona segment (a false positive only costs time).
+  return absl::StrContains(seg::PrintSegmentRule(*rule_), "persona");
+}
+
 SegmentEngine::SegmentEngine(storage::Database* db, ShopRegistry* shops, const Clock* clock,
                              SegmentSettings settings)
     : db_(db), shops_(shops), clock_(clock), settings_(std::move(settings)) {}
@@ -131,11 +139,11 @@ absl::Status SegmentEngine::ReloadCustom(const std::string& shop) {
 CustomerView SegmentEngine::Evaluate(const SegmentState& state, const ShopSnapshot& snap,
                                      std::string_view id, const rec::CustomerRecord* customer,
                                      const rec::SubjectAggregatesRecord* aggregates,
-                                     int64_t now_ms) const {
+                                     int64_t now_ms, bool with_persona) const {
   CustomerView v;
   v.facts = BuildFacts(id, customer, aggregates, *snap.catalog, now_ms,
                        settings_.affinity_half_life_ms);
-  if (state.k > 0 && snap.als != nullptr && snap.als->dim() == state.dim && aggregates != nullptr &&
+  if (with_persona && state.k > 0 && snap.als != nullptr && snap.als->dim() == state.dim && aggregates != nullptr &&
       Consents(customer, settings_.personalize_without_consent)) {
     std::vector<float> user;
     if (snap.als->FoldInUser(HistoryOf(*aggregates, *snap.catalog), user)) {

@@ -96,6 +96,9 @@ class Audience {
   static absl::StatusOr<Audience> ForSegment(const SegmentState& state, const std::string& name);
   static absl::StatusOr<Audience> ForRule(const std::string& text);
   bool Contains(const CustomerView& view, int64_t now_ms) const;
+  // Whether membership can depend on the persona (folding the customer in is
+  // the costly part of evaluating them).
+  bool NeedsPersona() const;
 
  private:
   std::string built_in_;                 // a built-in name, or
@@ -126,7 +129,7 @@ class SegmentEngine {
   CustomerView Evaluate(const SegmentState& state, const ShopSnapshot& snap, std::string_view id,
                         const storage::v1::CustomerRecord* customer,
                         const storage::v1::SubjectAggregatesRecord* aggregates,
-                        int64_t now_ms) const;
+                        int64_t now_ms, bool with_persona = true) const;
   // Every segment `view` belongs to: built-in, then custom.
   std::vector<std::string> SegmentsOf(const SegmentState& state, const CustomerView& view,
                                       int64_t now_ms) const;

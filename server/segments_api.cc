@@ -227,10 +227,11 @@ absl::Status SegmentsApi::StreamSegmentMembers(
   const int64_t now = clock_->NowMs();
   int64_t sent = 0;
   v1::SegmentMember member;
+  const bool with_persona = audience.NeedsPersona();
   return db_->profiles().ScanCustomerProfiles(
       shop, request.start_after(),
       [&](std::string_view id, const rec::CustomerRecord* c, const rec::SubjectAggregatesRecord* a) {
-        const CustomerView view = engine_->Evaluate(*state, *snap, id, c, a, now);
+        const CustomerView view = engine_->Evaluate(*state, *snap, id, c, a, now, with_persona);
         if (!audience.Contains(view, now)) return true;
         member.Clear();
         member.set_customer_id(std::string(id));
