@@ -110,19 +110,6 @@ std::vector<std::string> Exclusions(const rec::SubjectAggregatesRecord* a, int64
   return out;
 }
 
-// The page context a campaign type starts from: the cart, or the last order.
-std::vector<int32_t> ContextOf(v1::CampaignType type, const Visitor& v) {
-  if (type == v1::ABANDONED_CART) return v.cart;
-  if (type != v1::CROSS_SELL || v.bought.empty()) return {};
-  int64_t last = 0;
-  for (const auto& [i, t] : v.bought) last = std::max(last, t);
-  std::vector<int32_t> out;
-  for (const auto& [i, t] : v.bought) {
-    if (t == last) out.push_back(i);
-  }
-  return out;
-}
-
 void FillEmailItem(const v1::RecommendedItem& r, v1::EmailItem* e) {
   e->set_item_id(r.item().id());
   e->set_title(r.item().title());
@@ -142,6 +129,18 @@ void FillContact(const rec::CustomerRecord& c, v1::EmailContent* e) {
 }
 
 }  // namespace
+
+std::vector<int32_t> CampaignContext(v1::CampaignType type, const Visitor& v) {
+  if (type == v1::ABANDONED_CART) return v.cart;
+  if (type != v1::CROSS_SELL || v.bought.empty()) return {};
+  int64_t last = 0;
+  for (const auto& [i, t] : v.bought) last = std::max(last, t);
+  std::vector<int32_t> out;
+  for (const auto& [i, t] : v.bought) {
+    if (t == last) out.push_back(i);
+  }
+  return out;
+}
 
 absl::Status CampaignApi::Decide(CampaignRun& run, Member& m) {
   m.row.set_customer_id(m.id);
@@ -184,7 +183,7 @@ absl::Status CampaignApi::Decide(CampaignRun& run, Member& m) {
   }
   m.visitor = std::make_unique<Visitor>(MakeVisitor(m.id, m.customer, m.aggregates, *run.snap,
                                                     run.visitor_options, run.now));
-  m.context = ContextOf(run.req.type(), *m.visitor);
+  m.context = CampaignContext(run.req.type(), *m.visitor);
   PlacementAsk ask;
   ask.placement = run.placement;
   ask.count = run.items;

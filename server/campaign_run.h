@@ -18,6 +18,10 @@ namespace persona::server {
 
 namespace rec = ::persona::storage::v1;
 
+// The page context a campaign type starts from: the cart (abandoned cart),
+// the last order (cross-sell), else none.
+std::vector<int32_t> CampaignContext(v1::CampaignType type, const Visitor& visitor);
+
 struct CampaignApi::Member {
   std::string id;
   std::optional<rec::CustomerRecord> customer;

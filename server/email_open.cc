@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/campaign_api.h"
+#include "server/campaign_run.h"
 #include "server/recommend_pipeline.h"
 #include "server/visitor.h"
 
@@ -39,7 +40,10 @@ absl::StatusOr<SlotItem> CampaignApi::ChooseSlot(const LinkClaims& claims) {
   const std::shared_ptr<const ReasonTexts> reasons = page_->reasons();
   const PipelineEnv env{page_->placements(), reasons.get(), now};
   v1::RecommendResponse response;
-  RETURN_IF_ERROR(RunPlacement(env, *snap, visitor, {}, ask, nullptr, &response));
+  // The same page context the campaign started from (the cart, the last order).
+  const std::vector<int32_t> context =
+      CampaignContext(static_cast<v1::CampaignType>(campaign.type()), visitor);
+  RETURN_IF_ERROR(RunPlacement(env, *snap, visitor, context, ask, nullptr, &response));
   if (claims.slot < 0 || claims.slot >= response.items_size()) {
     return absl::NotFoundError("nothing to show in this slot");
   }

@@ -157,12 +157,18 @@ double EventAmount(const rec::EventRecord& event) {
 void ApplyEvent(const rec::EventRecord& event, std::span<const std::string_view> top_categories,
                 const AggregationOptions& options, rec::SubjectAggregatesRecord* agg) {
   const int64_t t = EventTimeMs(event);
-  if (agg->first_seen_time_ms() == 0 || t < agg->first_seen_time_ms()) {
-    agg->set_first_seen_time_ms(t);
+  // Showing items to the subject (a recommendation impression, an email
+  // sent) is not something they did: it neither makes them "seen" nor
+  // pushes their own views and cart adds out of the recent interactions.
+  const bool shown_only = event.type() == kRecommendationImpression || event.type() == kEmailSend;
+  if (!shown_only) {
+    if (agg->first_seen_time_ms() == 0 || t < agg->first_seen_time_ms()) {
+      agg->set_first_seen_time_ms(t);
+    }
+    agg->set_last_seen_time_ms(std::max(agg->last_seen_time_ms(), t));
+    RememberInteractions(event, t, options, agg);
   }
-  agg->set_last_seen_time_ms(std::max(agg->last_seen_time_ms(), t));
   ++(*agg->mutable_event_counts())[event.type()];
-  RememberInteractions(event, t, options, agg);
   if (event.type() == kPurchase) {
     ApplyPurchase(event, t, options, agg);
   } else if (event.type() == kReturn) {

@@ -49,6 +49,24 @@ TEST(EmailSendsTest, RecordsSendsOldestFirstAndCountsItemsAsShown) {
   EXPECT_EQ(agg.shown_items_size(), 3);
 }
 
+TEST(EmailSendsTest, ShowingItemsIsNotBehaviour) {
+  AggregationOptions o;
+  o.max_recent_interactions = 3;
+  rec::SubjectAggregatesRecord agg;
+  Apply(MakeEvent("", "c1", "", 1, {{"v1", 0, 0}, {"v2", 0, 0}}, kT0), o, &agg);
+  Apply(Send("n1", "NEWSLETTER", {"a", "b", "c", "d"}, kT0 + kDay), o, &agg);
+  rec::EventRecord impression = MakeEvent("", "c1", "", kRecommendationImpression,
+                                          {{"e", 0, 0}}, kT0 + 2 * kDay);
+  Apply(impression, o, &agg);
+  // The views stay the recent interactions; seen times are the view's.
+  ASSERT_EQ(agg.recent_interactions_size(), 2);
+  EXPECT_EQ(agg.recent_interactions(1).item_id(), "v2");
+  EXPECT_EQ(agg.first_seen_time_ms(), kT0);
+  EXPECT_EQ(agg.last_seen_time_ms(), kT0);
+  EXPECT_EQ(agg.shown_items_size(), 5);
+  EXPECT_EQ(agg.event_counts().at(kEmailSend), 1);
+}
+
 TEST(EmailSendsTest, BoundsByCountAndAge) {
   AggregationOptions o;
   o.max_email_sends = 3;
