@@ -68,6 +68,7 @@ absl::Status Check(const v1::RunCampaignRequest& r) {
   if (r.exclude_shown_on_site_days() < 0 || r.exclude_shown_on_site_days() > 30) {
     return Invalid("exclude_shown_on_site_days", "must be 0..30 (showings are remembered 30 days)");
   }
+  if (r.rules().size() > kMaxRuleBytes) return Invalid("rules", "must be at most 4096 bytes");
   if (!r.placement().empty() && !ValidName(r.placement())) {
     return Invalid("placement", "must be 1..64 of [a-z0-9_-]");
   }

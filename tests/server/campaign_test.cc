@@ -318,6 +318,7 @@ TEST(CampaignValidationTest, EveryBadFieldIsNamedAndNothingIsSent) {
       {"exclude_shown_on_site_days", [](R& r) { r.set_exclude_shown_on_site_days(-1); }},
       {"exclude_shown_on_site_days", [](R& r) { r.set_exclude_shown_on_site_days(31); }},
       {"placement", [](R& r) { r.set_placement("Email Promo"); }},
+      {"rules", [](R& r) { r.set_rules(std::string(4097, ' ')); }},
       {"resume_after", [](R& r) { r.set_resume_after(std::string(300, 'r')); }},
       {"rules", [](R& r) { r.set_rules("exclude banana"); }},
   };
