@@ -1,4 +1,5 @@
 #include "server/config.h"
+#include "server/marketing_config.h"
 #include "server/placements.h"
 #include "server/reasons.h"
 #include "server/rules_stage.h"
@@ -82,6 +83,30 @@ TEST(ConfigTest, ShippedExampleConfigIsValid) {
   ASSERT_TRUE(placements.ok()) << placements.status();
   EXPECT_EQ((*placements)->Get("home").default_count, 12);
   EXPECT_TRUE(ReasonTexts::Build(c->reason_templates()).ok());
+  // Its segments, campaigns and http sections pass Marketing's checks.
+  auto segments = ToSegmentSettings(*c);
+  ASSERT_TRUE(segments.ok()) << segments.status();
+  EXPECT_EQ(segments->personas, 8);
+  auto campaigns = ToCampaignSettings(*c);
+  ASSERT_TRUE(campaigns.ok()) << campaigns.status();
+  EXPECT_EQ(campaigns->no_repeat_days, 14);
+}
+
+TEST(ConfigTest, MarketingSectionsAreValidatedNamingTheField) {
+  config::v1::Config c;
+  c.mutable_segments()->set_personas(65);
+  EXPECT_NE(ToSegmentSettings(c).status().message().find("segments.personas"), std::string::npos);
+  c = {};
+  c.mutable_segments()->set_active_days(400);  // past lost_days
+  EXPECT_TRUE(absl::IsInvalidArgument(ToSegmentSettings(c).status()));
+  c = {};
+  c.mutable_campaigns()->set_cap_period_days(91);
+  EXPECT_NE(ToCampaignSettings(c).status().message().find("campaigns.cap_period_days"),
+            std::string::npos);
+  c = {};
+  c.mutable_http()->set_public_base_url("javascript:alert(1)");
+  EXPECT_NE(ToCampaignSettings(c).status().message().find("http.public_base_url"),
+            std::string::npos);
 }
 
 }  // namespace
