@@ -2,6 +2,7 @@
 
 #include <array>
 #include <limits>
+#include <random>
 
 #include "absl/status/status.h"
 #include "common/keys.h"
@@ -134,6 +135,11 @@ absl::StatusOr<RecommendationIdParts> DecodeRecommendationId(std::string_view id
   // checksum must match).
   if (EncodeRecommendationId(parts) != id) return Invalid("checksum mismatch or not canonical");
   return parts;
+}
+
+uint64_t NewRecommendationNonce() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
 }
 
 }  // namespace persona

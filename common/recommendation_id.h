@@ -44,6 +44,9 @@ inline constexpr size_t kMaxRecommendationIdBytes = 3 + 64 + 1 + 64 + 1 + 13 + 1
 // them (valid names, issued_time_ms >= 0), or the reason they cannot.
 std::string_view RecommendationIdPartsProblem(const RecommendationIdParts& parts);
 
+// Returns a random nonce for a new id (a thread-local generator; thread-safe).
+uint64_t NewRecommendationNonce();
+
 // Returns the id of `parts`. The caller validates the parts first
 // (RecommendationIdPartsProblem); an id encoded from invalid parts does not
 // decode, so events carrying it are stored but never attributed.

@@ -25,15 +25,8 @@ absl::Status Invalid(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(what)));
 }
 
-bool ValidName(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
 absl::Status Check(const v1::RunCampaignRequest& r) {
-  if (!ValidName(r.campaign_id())) return Invalid("campaign_id", "must be 1..64 of [a-z0-9_-]");
+  if (auto p = NameProblem(r.campaign_id()); !p.empty()) return Invalid("campaign_id", p);
   if (r.type() == v1::CAMPAIGN_TYPE_UNSPECIFIED || !v1::CampaignType_IsValid(r.type())) {
     return Invalid("type", "is required (WELCOME, WIN_BACK, ...)");
   }
@@ -69,8 +62,8 @@ absl::Status Check(const v1::RunCampaignRequest& r) {
     return Invalid("exclude_shown_on_site_days", "must be 0..30 (showings are remembered 30 days)");
   }
   if (r.rules().size() > kMaxRuleBytes) return Invalid("rules", "must be at most 4096 bytes");
-  if (!r.placement().empty() && !ValidName(r.placement())) {
-    return Invalid("placement", "must be 1..64 of [a-z0-9_-]");
+  if (!r.placement().empty()) {
+    if (auto p = NameProblem(r.placement()); !p.empty()) return Invalid("placement", p);
   }
   if (!r.resume_after().empty()) {
     if (auto p = IdProblem(r.resume_after()); !p.empty()) return Invalid("resume_after", p);

@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <random>
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -20,11 +19,6 @@ namespace persona::server {
 namespace {
 
 namespace rec = ::persona::storage::v1;
-
-uint64_t BlockNonce() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 // Runs fn(i) for i in [0, n) on this thread and one more.
 template <typename Fn>
@@ -195,7 +189,7 @@ absl::Status CampaignApi::Decide(CampaignRun& run, Member& m) {
   // Emails are attributed per campaign: the id's variant is the campaign id.
   m.prepared->scroll.recommendation_id = EncodeRecommendationId(
       {.placement = m.prepared->name, .variant = run.req.campaign_id(), .issued_time_ms = run.now,
-       .nonce = BlockNonce()});
+       .nonce = NewRecommendationNonce()});
   return absl::OkStatus();
 }
 

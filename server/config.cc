@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <sstream>
@@ -128,6 +129,19 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   if (window < 1 || window > 8760) {
     return Field("attribution.attribution_window_hours", "must be between 1 and 8760");
   }
+  return absl::OkStatus();
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
   return absl::OkStatus();
 }
 

@@ -23,6 +23,10 @@ void ApplyDefaults(cfg::Config& config);
 // "storage.max_events_per_subject: must be between 10 and 100000".
 absl::Status ValidateConfig(const cfg::Config& config);
 
+// Writes `port` to `path` atomically (a temporary file, then a rename), so a
+// reader never sees a partial number.
+absl::Status WritePortFile(const std::string& path, int port);
+
 }  // namespace persona::server
 
 #endif  // PERSONA_SERVER_CONFIG_H_

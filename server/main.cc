@@ -71,19 +71,6 @@ storage::DatabaseOptions ToDatabaseOptions(const cfg::Config& c) {
   return o;
 }
 
-absl::Status WritePortFile(const std::string& path, int port) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << "\n";
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
-  return absl::OkStatus();
-}
-
 absl::Status LoadDemoIfEmpty(const cfg::Config& config, storage::Database& db, PersonaApi& api,
                              const Clock& clock) {
   const std::string& path = config.demo().online_retail_csv();

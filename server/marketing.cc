@@ -1,11 +1,11 @@
 #include "server/marketing.h"
 
 #include <cstdio>
-#include <fstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/config.h"
 #include "server/email_links.h"
 #include "server/grpc_marketing.h"
 #include "server/marketing_config.h"
@@ -81,13 +81,7 @@ absl::Status Marketing::Start(const config::v1::Config& config) {
     RETURN_IF_ERROR(RegisterEmailLinks(*http_, *signer_, campaigns_.get(), clock_,
                                        {.fallback_image_url = h.fallback_image_url(),
                                         .fallback_click_url = h.fallback_click_url()}));
-    if (!h.port_file().empty()) {
-      const std::string tmp = h.port_file() + ".tmp";
-      std::ofstream(tmp) << http_->port() << "\n";
-      if (std::rename(tmp.c_str(), h.port_file().c_str()) != 0) {
-        return absl::UnavailableError(absl::StrCat("cannot write ", h.port_file()));
-      }
-    }
+    if (!h.port_file().empty()) RETURN_IF_ERROR(WritePortFile(h.port_file(), http_->port()));
     std::fprintf(stderr, "persona-server: HTTP (email links) on %s:%d\n", options.host.c_str(),
                  http_->port());
   }

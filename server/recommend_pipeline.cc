@@ -1,7 +1,6 @@
 #include "server/recommend_pipeline.h"
 
 #include <algorithm>
-#include <random>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -27,11 +26,6 @@ int Fetch(int count, size_t stages, bool ranks) {
 }
 // Items an infinite scroll remembers (older ones may come back).
 constexpr size_t kMaxScrollItems = 1000;
-
-uint64_t Nonce() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 absl::Status Invalid(std::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", what));
@@ -75,7 +69,7 @@ absl::StatusOr<const PlacementVariant*> ChooseVariant(const Placement& placement
   for (const auto& v : placement.variants) shares.push_back({v.name, v.share});
   // Anonymous requests without a session get a random variant.
   const std::string subject =
-      visitor.subject_id.empty() ? absl::StrCat(Nonce()) : visitor.subject_id;
+      visitor.subject_id.empty() ? absl::StrCat(NewRecommendationNonce()) : visitor.subject_id;
   return &placement.variants[model::AssignVariant(experiment, subject, shares)];
 }
 
@@ -319,7 +313,8 @@ void Describe(const ShopSnapshot& snap, const Visitor& visitor, const std::strin
               const std::string& variant, bool modelled, int64_t now_ms, Response* out) {
   if (out->recommendation_id().empty()) {
     out->set_recommendation_id(EncodeRecommendationId(
-        {.placement = placement, .variant = variant, .issued_time_ms = now_ms, .nonce = Nonce()}));
+        {.placement = placement, .variant = variant, .issued_time_ms = now_ms,
+         .nonce = NewRecommendationNonce()}));
   }
   out->set_variant(variant);
   out->set_model_version(modelled && snap.model != nullptr
