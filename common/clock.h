@@ -7,6 +7,14 @@
 
 namespace persona {
 
+// Returns the UTC day of an epoch-ms time: days since 1970-01-01, rounded
+// down (also before 1970).
+inline int32_t UtcDay(int64_t time_ms) {
+  constexpr int64_t kDayMs = 86'400'000;
+  const int64_t day = time_ms >= 0 ? time_ms / kDayMs : -((-time_ms + kDayMs - 1) / kDayMs);
+  return static_cast<int32_t>(day);
+}
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -17,7 +17,6 @@ namespace rec = ::persona::storage::v1;
 constexpr int64_t kBestSellerWindowMs = 30 * seg::kMsPerDay;
 constexpr size_t kBestSellersPerStage = 200;
 
-int32_t UtcDayOf(int64_t ms) { return static_cast<int32_t>(ms / seg::kMsPerDay); }
 
 // The customer's model history from the aggregates' recent interactions.
 std::vector<model::Interaction> HistoryOf(const rec::SubjectAggregatesRecord& a,
@@ -252,7 +251,7 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
   }
 
   // Growth against the previous stored day; then store today's sizes.
-  const int32_t today = UtcDayOf(now);
+  const int32_t today = UtcDay(now);
   rec::SegmentSizesRecord previous;
   RETURN_IF_ERROR(db_->marketing().ScanSegmentSizes(
       shop, today - 30, today - 1, [&](int32_t, const rec::SegmentSizesRecord& r) {

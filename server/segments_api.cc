@@ -23,8 +23,6 @@ absl::Status Field(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
 
-int32_t UtcDay(int64_t ms) { return static_cast<int32_t>(ms / seg::kMsPerDay); }
-
 // Returns the record, or nullopt when the store has none (NOT_FOUND).
 template <typename T>
 absl::StatusOr<std::optional<T>> Optional(absl::StatusOr<T> result) {

@@ -73,8 +73,7 @@ void ApplyEventToItem(const rec::EventRecord& event, const rec::EventItemRecord&
 void MergeAggregates(const rec::SubjectAggregatesRecord& from, const AggregationOptions& options,
                      rec::SubjectAggregatesRecord* into);
 
-// Returns the UTC day of an epoch-ms time: days since 1970-01-01, rounded down.
-int32_t UtcDay(int64_t time_ms);
+// UtcDay (epoch ms -> days since 1970-01-01) is common/clock.h's.
 
 // The figures of one placement and variant on one day (the recommendation's
 // issue day), and what an event adds to them.

@@ -298,12 +298,6 @@ void MergeAttribution(const rec::SubjectAggregatesRecord& from, const Aggregatio
 }
 
 
-int32_t UtcDay(int64_t time_ms) {
-  constexpr int64_t kDayMs = 86'400'000;
-  const int64_t day = time_ms >= 0 ? time_ms / kDayMs : -((-time_ms + kDayMs - 1) / kDayMs);
-  return static_cast<int32_t>(day);
-}
-
 void AttributeEvent(const rec::EventRecord& event, const AggregationOptions& options,
                     rec::SubjectAggregatesRecord* agg, std::vector<PlacementMetricsDelta>* deltas) {
   DropExpiredTouches(EventTimeMs(event), options.attribution_window_ms, agg);
