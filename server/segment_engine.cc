@@ -8,7 +8,7 @@
 #include "common/status_macros.h"
 #include "model/segments/rfm.h"
 #include "server/segment_facts.h"
-#include "server/trainer.h"
+#include "server/visitor.h"
 
 namespace persona::server {
 namespace {
@@ -16,25 +16,6 @@ namespace {
 namespace rec = ::persona::storage::v1;
 constexpr int64_t kBestSellerWindowMs = 30 * seg::kMsPerDay;
 constexpr size_t kBestSellersPerStage = 200;
-
-
-// The customer's model history from the aggregates' recent interactions.
-std::vector<model::Interaction> HistoryOf(const rec::SubjectAggregatesRecord& a,
-                                          const model::CatalogIndex& catalog) {
-  std::vector<model::Interaction> history;
-  history.reserve(a.recent_interactions_size());
-  for (const auto& r : a.recent_interactions()) {
-    const int32_t i = catalog.Find(r.item_id());
-    const float strength = InteractionStrength(r.type(), r.value());
-    if (i >= 0 && strength != 0) history.push_back({i, strength, r.time_ms()});
-  }
-  return history;
-}
-
-bool Consents(const rec::CustomerRecord* c, bool otherwise) {
-  return c != nullptr && c->has_consent_personalization() ? c->consent_personalization()
-                                                          : otherwise;
-}
 
 }  // namespace
 
@@ -79,7 +60,9 @@ bool Audience::NeedsPersona() const {
 
 SegmentEngine::SegmentEngine(storage::Database* db, ShopRegistry* shops, const Clock* clock,
                              SegmentSettings settings)
-    : db_(db), shops_(shops), clock_(clock), settings_(std::move(settings)) {}
+    : db_(db), shops_(shops), clock_(clock), settings_(std::move(settings)) {
+  visitor_options_.personalize_without_consent = settings_.personalize_without_consent;
+}
 
 SegmentEngine::~SegmentEngine() { Stop(); }
 
@@ -143,9 +126,9 @@ CustomerView SegmentEngine::Evaluate(const SegmentState& state, const ShopSnapsh
   v.facts = BuildFacts(id, customer, aggregates, *snap.catalog, now_ms,
                        settings_.affinity_half_life_ms);
   if (with_persona && state.k > 0 && snap.als != nullptr && snap.als->dim() == state.dim && aggregates != nullptr &&
-      Consents(customer, settings_.personalize_without_consent)) {
+      Consents(customer, visitor_options_)) {
     std::vector<float> user;
-    if (snap.als->FoldInUser(HistoryOf(*aggregates, *snap.catalog), user)) {
+    if (snap.als->FoldInUser(InteractionsOf(*aggregates, *snap.catalog), user)) {
       v.facts.persona = seg::NearestCentroid(state.centroids, state.dim, user);
     }
   }
@@ -191,8 +174,8 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
         ++state->customers;
         if (a == nullptr) return true;
         if (a->orders() > 0) rfm.push_back({a->last_purchase_time_ms(), a->orders(), a->monetary()});
-        if (als == nullptr || !Consents(c, settings_.personalize_without_consent)) return true;
-        if (!als->FoldInUser(HistoryOf(*a, *snap->catalog), user)) return true;
+        if (als == nullptr || !Consents(c, visitor_options_)) return true;
+        if (!als->FoldInUser(InteractionsOf(*a, *snap->catalog), user)) return true;
         state->ids.emplace_back(id);
         state->factors.insert(state->factors.end(), user.begin(), user.end());
         state->email_consent.push_back(c != nullptr && c->consent_email_marketing());

@@ -30,6 +30,7 @@
 #include "model/segments/rfm.h"
 #include "model/segments/segment_rule.h"
 #include "server/shop_registry.h"
+#include "server/visitor.h"
 #include "storage/database.h"
 
 namespace persona::server {
@@ -149,6 +150,8 @@ class SegmentEngine {
   ShopRegistry* const shops_;
   const Clock* const clock_;
   const SegmentSettings settings_;
+  // Consent as visitors get it (personalize_without_consent from settings_).
+  VisitorOptions visitor_options_;
   absl::Mutex pass_mu_;  // one pass at a time
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const SegmentState>> states_

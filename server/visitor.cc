@@ -24,7 +24,7 @@ model::InteractionKind KindOf(int32_t type) {
 // Interactions, cart and purchases from the aggregates' recent interactions.
 void ReadBehaviour(const rec::SubjectAggregatesRecord& aggregates,
                    const model::CatalogIndex& catalog, Visitor& v) {
-  v.history.reserve(aggregates.recent_interactions_size());
+  v.history = InteractionsOf(aggregates, catalog);
   std::vector<int32_t> cart;
   for (const auto& r : aggregates.recent_interactions()) {
     const int32_t i = catalog.Find(r.item_id());
@@ -34,8 +34,6 @@ void ReadBehaviour(const rec::SubjectAggregatesRecord& aggregates,
     } else if (r.type() == v1::REMOVE_FROM_CART || r.type() == v1::PURCHASE) {
       cart.erase(std::remove(cart.begin(), cart.end(), i), cart.end());
     }
-    const float strength = InteractionStrength(r.type(), r.value());
-    if (strength != 0) v.history.push_back({i, strength, r.time_ms(), KindOf(r.type())});
   }
   v.cart = std::move(cart);
   v.bought.reserve(aggregates.bought_items_size());
@@ -116,6 +114,18 @@ void ReadPreferences(const ShopSnapshot& snap, const VisitorOptions& options, in
 }
 
 }  // namespace
+
+std::vector<model::Interaction> InteractionsOf(const rec::SubjectAggregatesRecord& aggregates,
+                                               const model::CatalogIndex& catalog) {
+  std::vector<model::Interaction> history;
+  history.reserve(aggregates.recent_interactions_size());
+  for (const auto& r : aggregates.recent_interactions()) {
+    const int32_t i = catalog.Find(r.item_id());
+    const float strength = InteractionStrength(r.type(), r.value());
+    if (i >= 0 && strength != 0) history.push_back({i, strength, r.time_ms(), KindOf(r.type())});
+  }
+  return history;
+}
 
 absl::StatusOr<Visitor> LoadVisitor(storage::Database& db, const std::string& shop,
                                     const ShopSnapshot& snap, const std::string& customer_id,

@@ -71,6 +71,11 @@ struct VisitorOptions {
   int seeds_per_preference = 3;
 };
 
+// The model's view of the subject's recent interactions with catalog items,
+// oldest first (what Visitor::history holds).
+std::vector<model::Interaction> InteractionsOf(const rec::SubjectAggregatesRecord& aggregates,
+                                               const model::CatalogIndex& catalog);
+
 // Whether behaviour of the customer (null: unknown, or a session) may be used.
 bool Consents(const rec::CustomerRecord* customer, const VisitorOptions& options);
 
