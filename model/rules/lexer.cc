@@ -281,4 +281,20 @@ std::optional<Availability> ParseAvailabilityName(absl::string_view name) {
   return std::nullopt;
 }
 
+std::string FormatNumber(double v) {
+  if (v == 0) v = 0;  // -0 prints as 0
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
+}
+
+std::string FormatDuration(int64_t ms) {
+  constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
+                    kDay = 24 * kHour;
+  if (ms % kDay == 0) return absl::StrCat(ms / kDay, "d");
+  if (ms % kHour == 0) return absl::StrCat(ms / kHour, "h");
+  if (ms % kMinute == 0) return absl::StrCat(ms / kMinute, "m");
+  return absl::StrCat(ms / kSecond, "s");
+}
+
 }  // namespace persona::model::rules

@@ -61,6 +61,11 @@ std::string RuleError(int32_t number, absl::string_view text, absl::string_view 
 std::string Quote(absl::string_view s);
 // Returns "attr.<key>", quoting the key unless it is made of [A-Za-z0-9_.:-].
 std::string AttributeName(absl::string_view key);
+// Returns a number as the shortest text that reads back to it (-0 as "0").
+std::string FormatNumber(double v);
+// Returns a duration as rule text in the largest exact unit: "30d", "12h",
+// "15m" or "45s".
+std::string FormatDuration(int64_t ms);
 // in_stock, out_of_stock, preorder, discontinued.
 std::string AvailabilityName(Availability a);
 std::optional<Availability> ParseAvailabilityName(absl::string_view name);

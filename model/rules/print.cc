@@ -1,5 +1,4 @@
 // Canonical text of rules: what ToString prints and ParseRules reads back.
-#include <charconv>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -10,21 +9,6 @@
 
 namespace persona::model::rules {
 namespace {
-
-std::string Number(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
-}
-
-std::string Duration(int64_t ms) {
-  constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
-                    kDay = 24 * kHour;
-  if (ms % kDay == 0) return absl::StrCat(ms / kDay, "d");
-  if (ms % kHour == 0) return absl::StrCat(ms / kHour, "h");
-  if (ms % kMinute == 0) return absl::StrCat(ms / kMinute, "m");
-  return absl::StrCat(ms / kSecond, "s");
-}
 
 std::string Date(int64_t ms) {
   const absl::Time t = absl::FromUnixMillis(ms);
@@ -59,13 +43,13 @@ std::string FieldName(const Predicate& p) {
 std::string Compare(const Predicate& p) {
   const std::string field = FieldName(p);
   switch (p.cmp) {
-    case Cmp::kEq: return absl::StrCat(field, " = ", Number(p.a));
-    case Cmp::kLt: return absl::StrCat(field, " < ", Number(p.a));
-    case Cmp::kLe: return absl::StrCat(field, " <= ", Number(p.a));
-    case Cmp::kGt: return absl::StrCat(field, " > ", Number(p.a));
-    case Cmp::kGe: return absl::StrCat(field, " >= ", Number(p.a));
+    case Cmp::kEq: return absl::StrCat(field, " = ", FormatNumber(p.a));
+    case Cmp::kLt: return absl::StrCat(field, " < ", FormatNumber(p.a));
+    case Cmp::kLe: return absl::StrCat(field, " <= ", FormatNumber(p.a));
+    case Cmp::kGt: return absl::StrCat(field, " > ", FormatNumber(p.a));
+    case Cmp::kGe: return absl::StrCat(field, " >= ", FormatNumber(p.a));
     case Cmp::kBetween:
-      return absl::StrCat(field, " between ", Number(p.a), " and ", Number(p.b));
+      return absl::StrCat(field, " between ", FormatNumber(p.a), " and ", FormatNumber(p.b));
   }
   return field;
 }
@@ -83,7 +67,7 @@ std::string PredicateToString(const Predicate& p) {
     case PredicateOp::kAvailable: return "available";
     case PredicateOp::kAvailability:
       return absl::StrCat("availability = ", AvailabilityName(p.availability));
-    case PredicateOp::kWithin: return absl::StrCat("created within ", Duration(p.ms));
+    case PredicateOp::kWithin: return absl::StrCat("created within ", FormatDuration(p.ms));
     case PredicateOp::kBefore: return absl::StrCat("created before ", Date(p.ms));
     case PredicateOp::kAfter: return absl::StrCat("created after ", Date(p.ms));
   }
@@ -93,23 +77,33 @@ std::string PredicateToString(const Predicate& p) {
 std::string Child(const Expr& child, Expr::Kind parent) {
   const bool parens = child.kind != Expr::Kind::kPredicate && child.kind != Expr::Kind::kNot &&
                       !(parent == Expr::Kind::kOr && child.kind == Expr::Kind::kAnd);
-  return parens ? absl::StrCat("(", ExprToString(child), ")") : ExprToString(child);
+  return parens ? absl::StrCat("(", ExprToString(child), ")")
+                : ExprToString(child);
 }
 
 struct StatementPrinter {
-  std::string operator()(const FilterStmt& s) { return "filter " + ExprToString(s.expr); }
-  std::string operator()(const ExcludeStmt& s) { return "exclude " + ExprToString(s.expr); }
+  std::string operator()(const FilterStmt& s) {
+    return "filter " + ExprToString(s.expr);
+  }
+  std::string operator()(const ExcludeStmt& s) {
+    return "exclude " + ExprToString(s.expr);
+  }
   std::string operator()(const ExcludeCartStmt&) { return "exclude cart"; }
   std::string operator()(const ExcludeBoughtStmt& s) {
-    return s.within_ms > 0 ? "exclude bought within " + Duration(s.within_ms) : "exclude bought";
+    return s.within_ms > 0
+               ? "exclude bought within " + FormatDuration(s.within_ms)
+               : "exclude bought";
   }
   std::string operator()(const ExcludeShownStmt& s) {
-    return absl::StrCat("exclude shown ", s.times, " times within ", Duration(s.within_ms));
+    return absl::StrCat("exclude shown ", s.times, " times within ",
+                        FormatDuration(s.within_ms));
   }
-  std::string operator()(const ExcludeIdsStmt& s) { return "exclude ids " + List(s.ids); }
+  std::string operator()(const ExcludeIdsStmt& s) {
+    return "exclude ids " + List(s.ids);
+  }
   std::string operator()(const BoostStmt& s) {
-    return absl::StrCat(s.factor > 1 ? "boost " : "bury ", Number(s.factor), " if ",
-                        ExprToString(s.expr));
+    return absl::StrCat(s.factor > 1 ? "boost " : "bury ",
+                        FormatNumber(s.factor), " if ", ExprToString(s.expr));
   }
   std::string operator()(const BoostByStmt& s) {
     const char* field = s.field == BoostField::kPrice   ? "price"
@@ -117,17 +111,17 @@ struct StatementPrinter {
                                                         : "created";
     return absl::StrCat("boost by ",
                         s.field == BoostField::kAttribute ? AttributeName(s.attribute) : field,
-                        " weight ", Number(s.weight));
+                        " weight ", FormatNumber(s.weight));
   }
   std::string operator()(const PromoteStmt& s) {
-    return absl::StrCat("promote ", Number(s.percent), "% if ", ExprToString(s.expr));
+    return absl::StrCat("promote ", FormatNumber(s.percent), "% if ", ExprToString(s.expr));
   }
   std::string operator()(const PinStmt& s) { return "pin " + List(s.ids); }
   std::string operator()(const MaxPerStmt& s) {
     if (s.brand) return absl::StrCat("max per brand ", s.max);
     return absl::StrCat("max per category", s.depth > 1 ? absl::StrCat(s.depth) : "", " ", s.max);
   }
-  std::string operator()(const DiversityStmt& s) { return "diversity " + Number(s.lambda); }
+  std::string operator()(const DiversityStmt& s) { return "diversity " + FormatNumber(s.lambda); }
 };
 
 }  // namespace

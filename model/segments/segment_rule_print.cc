@@ -1,6 +1,5 @@
 // Canonical text of segment rules: what PrintSegmentRule writes and
 // ParseSegmentRule reads back to an equal rule.
-#include <charconv>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,22 +11,8 @@ namespace persona::model::segments {
 namespace {
 
 using Kind = SegmentExpr::Kind;
-
-std::string Number(double v) {
-  if (v == 0) v = 0;  // -0 prints as 0
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
-}
-
-std::string Duration(int64_t ms) {
-  constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
-                    kDay = 24 * kHour;
-  if (ms % kDay == 0) return absl::StrCat(ms / kDay, "d");
-  if (ms % kHour == 0) return absl::StrCat(ms / kHour, "h");
-  if (ms % kMinute == 0) return absl::StrCat(ms / kMinute, "m");
-  return absl::StrCat(ms / kSecond, "s");
-}
+using rules::FormatDuration;
+using rules::FormatNumber;
 
 template <typename T, typename Format>
 std::string List(const std::vector<T>& values, Format format) {
@@ -69,8 +54,8 @@ const char* CmpText(SegmentCmp cmp) {
 
 std::string Equals(const SegmentPredicate& p, const std::string& subject) {
   if (!p.numbers.empty() || p.strings.empty()) {
-    if (p.numbers.size() == 1) return absl::StrCat(subject, " = ", Number(p.numbers[0]));
-    return absl::StrCat(subject, " in ", List(p.numbers, Number));
+    if (p.numbers.size() == 1) return absl::StrCat(subject, " = ", FormatNumber(p.numbers[0]));
+    return absl::StrCat(subject, " in ", List(p.numbers, FormatNumber));
   }
   if (p.strings.size() == 1) return absl::StrCat(subject, " = ", rules::Quote(p.strings[0]));
   return absl::StrCat(subject, " in ", Strings(p.strings));
@@ -83,20 +68,27 @@ std::string PredicateText(const SegmentPredicate& p) {
     case SegmentOp::kExists: return absl::StrCat(subject, " exists");
     case SegmentOp::kCompare:
       if (p.cmp == SegmentCmp::kBetween) {
-        return absl::StrCat(subject, " between ", Number(p.a), " and ", Number(p.b));
+        return absl::StrCat(subject, " between ", FormatNumber(p.a), " and ",
+                            FormatNumber(p.b));
       }
-      return absl::StrCat(subject, " ", CmpText(p.cmp), " ", Number(p.a));
+      return absl::StrCat(subject, " ", CmpText(p.cmp), " ", FormatNumber(p.a));
     case SegmentOp::kAgo:
       if (p.cmp == SegmentCmp::kBetween) {
-        return absl::StrCat(subject, " between ", Duration(p.ms), " and ", Duration(p.ms2));
+        return absl::StrCat(subject, " between ", FormatDuration(p.ms), " and ",
+                            FormatDuration(p.ms2));
       }
-      if (p.cmp == SegmentCmp::kLe) return absl::StrCat(subject, " within ", Duration(p.ms));
-      return absl::StrCat(subject, " ", CmpText(p.cmp), " ", Duration(p.ms));
-    case SegmentOp::kIs: return absl::StrCat(subject, p.flag ? " = true" : " = false");
+      if (p.cmp == SegmentCmp::kLe)
+        return absl::StrCat(subject, " within ", FormatDuration(p.ms));
+      return absl::StrCat(subject, " ", CmpText(p.cmp), " ",
+                          FormatDuration(p.ms));
+    case SegmentOp::kIs:
+      return absl::StrCat(subject, p.flag ? " = true" : " = false");
     case SegmentOp::kBought:
-      return p.ms > 0 ? absl::StrCat(subject, " ", Strings(p.strings), " within ", Duration(p.ms))
+      return p.ms > 0 ? absl::StrCat(subject, " ", Strings(p.strings),
+                                     " within ", FormatDuration(p.ms))
                       : absl::StrCat(subject, " ", Strings(p.strings));
-    case SegmentOp::kInSegment: return absl::StrCat(subject, " ", Strings(p.strings));
+    case SegmentOp::kInSegment:
+      return absl::StrCat(subject, " ", Strings(p.strings));
   }
   return subject;
 }
