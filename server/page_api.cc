@@ -107,19 +107,18 @@ PipelineEnv PageApi::CallState::Env() const { return {placements, reasons.get(),
 
 SegmentBestSellers PageApi::SegmentFallback(const CallState& call) const {
   if (segments_ == nullptr) return {};
-  std::shared_ptr<const SegmentState> state = segments_->Current(call.shop);
-  if (state == nullptr || state->stage_best_sellers.empty()) return {};
-  std::shared_ptr<const ShopSnapshot> snap = call.snap;
-  const int64_t now = call.now_ms;
-  const SegmentEngine* engine = segments_;
-  return [state, snap, now, engine](const Visitor& v) {
+  // Evaluated only when a placement needs filling: most page views never
+  // touch the segment engine's lock. `call` outlives the pipeline's use.
+  return [this, &call](const Visitor& v) {
     std::vector<int32_t> out;
     if (!v.consent || !v.aggregates) return out;
-    const seg::Stage stage = engine->StageOf(*state, *v.aggregates, now);
+    const std::shared_ptr<const SegmentState> state = segments_->Current(call.shop);
+    if (state == nullptr) return out;
+    const seg::Stage stage = segments_->StageOf(*state, *v.aggregates, call.now_ms);
     auto it = state->stage_best_sellers.find(std::string(seg::StageName(stage)));
     if (it == state->stage_best_sellers.end()) return out;
     for (const std::string& id : it->second) {
-      if (const int32_t i = snap->catalog->Find(id); i >= 0) out.push_back(i);
+      if (const int32_t i = call.snap->catalog->Find(id); i >= 0) out.push_back(i);
     }
     return out;
   };
