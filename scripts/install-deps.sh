@@ -10,6 +10,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhnswlib-dev
   libcpp-httplib-dev libssl-dev
+  prometheus-cpp-dev
+  nginx openssl
+  clang libclang-rt-14-dev
 )
 
 missing=()
