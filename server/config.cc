@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/keys.h"
 #include "google/protobuf/text_format.h"
+#include "server/cluster_config.h"
 
 namespace persona::server {
 namespace {
@@ -69,6 +70,7 @@ void ApplyDefaults(cfg::Config& c) {
   if (!training->has_ann_min_items()) training->set_ann_min_items(100000);
   auto* attribution = c.mutable_attribution();
   if (attribution->attribution_window_hours() == 0) attribution->set_attribution_window_hours(168);
+  ApplyClusterDefaults(c);
 }
 
 absl::Status ValidateConfig(const cfg::Config& c) {
@@ -129,6 +131,7 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   if (window < 1 || window > 8760) {
     return Field("attribution.attribution_window_hours", "must be between 1 and 8760");
   }
+  if (absl::Status s = ValidateClusterConfig(c); !s.ok()) return s;
   return absl::OkStatus();
 }
 

@@ -19,6 +19,27 @@ std::unique_ptr<grpc::ClientContext> CallContext(std::chrono::seconds deadline) 
   return context;
 }
 
+std::string ShardKey(std::string_view id) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string key;
+  key.reserve(id.size());
+  for (const char c : id) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte > ' ' && byte < 0x7f && byte != '%') {
+      key.push_back(c);
+    } else {
+      key.append({'%', kHex[byte >> 4], kHex[byte & 15]});
+    }
+  }
+  return key;
+}
+
+void SetShardKey(grpc::ClientContext& context, const std::string& customer_id,
+                 const std::string& session_id) {
+  const std::string& id = customer_id.empty() ? session_id : customer_id;
+  if (!id.empty()) context.AddMetadata(kShardKeyHeader, ShardKey(id));
+}
+
 absl::Status FromGrpc(const grpc::Status& status, const char* rpc) {
   if (status.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),

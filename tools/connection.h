@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,6 +24,22 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const std::string& addres
 
 // Returns a client context with the given deadline (default kCallDeadline).
 std::unique_ptr<grpc::ClientContext> CallContext(std::chrono::seconds deadline = kCallDeadline);
+
+// The request header a hashing proxy shards customers on (docs/SCALE_OUT.md).
+// gRPC metadata travels as HTTP/2 headers, so nginx reads it as
+// $http_x_persona_shard_key.
+inline constexpr char kShardKeyHeader[] = "x-persona-shard-key";
+
+// Returns the header value for an id: the id itself, except that bytes
+// outside '!'..'~' and '%' are percent-encoded as %XX (upper-case hex), since
+// header values must be printable ASCII while ids may be any UTF-8.
+std::string ShardKey(std::string_view id);
+
+// Sets the shard key of a call about one visitor: ShardKey of the customer id
+// when known, else of the anonymous session id; no header when both are
+// empty (such calls land on one fixed replica).
+void SetShardKey(grpc::ClientContext& context, const std::string& customer_id,
+                 const std::string& session_id);
 
 // Converts a gRPC status (the codes match absl's), prefixing the rpc name.
 absl::Status FromGrpc(const grpc::Status& status, const char* rpc);

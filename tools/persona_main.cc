@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "tools/cluster_command.h"
 #include "tools/commands.h"
 
 namespace {
@@ -24,6 +25,8 @@ constexpr Command kCommands[] = {
     {"segments", persona::tools::RunSegments,
      "list segments, stream members, a customer's segments, targeting"},
     {"campaign", persona::tools::RunCampaign, "run an email campaign and print each email's items"},
+    {"cluster", persona::tools::RunCluster,
+     "sharded deployments: train one model for every shard, compare models, health"},
 };
 
 int Usage(FILE* out) {
