@@ -10,15 +10,18 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "server/call_gate.h"
 #include "server/campaign_api.h"
 
 namespace persona::server {
 
 class SegmentsApi;
 
-// Creates the services; null APIs are left out. None owned.
+// Creates the services; null APIs are left out. None owned; every call
+// passes `gate`.
 std::vector<std::unique_ptr<grpc::Service>> MakeMarketingServices(CampaignApi* campaigns,
-                                                                  SegmentsApi* segments);
+                                                                  SegmentsApi* segments,
+                                                                  const CallGate* gate);
 
 }  // namespace persona::server
 

@@ -12,6 +12,7 @@
 #include "grpcpp/impl/service_type.h"
 #include "persona/v1/admin.pb.h"
 #include "server/api.h"
+#include "server/call_gate.h"
 #include "server/metrics_api.h"
 #include "server/page_api.h"
 #include "server/training_worker.h"
@@ -24,6 +25,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // What the services call; none owned, all must outlive the services.
 struct ServiceDeps {
+  // Every call passes it (auth, limits, metrics); required.
+  const CallGate* gate = nullptr;
   PersonaApi* api = nullptr;
   PageApi* page = nullptr;
   MetricsApi* metrics = nullptr;

@@ -167,9 +167,11 @@ int Run() {
   worker.LoadOrQueueAll();
   std::thread training_thread([&worker] { worker.Run(); });
   MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
-  auto services = MakeServices({.api = &api, .page = page->get(), .metrics = &metrics,
-                                .worker = &worker, .reload_config = reload});
-  for (auto& service : (*marketing)->Services()) services.push_back(std::move(service));
+  // Every rpc passes the gate; the operations hooks (auth, limits, metrics) join it here.
+  CallGate gate(config->server().default_shop());
+  auto services = MakeServices({.gate = &gate, .api = &api, .page = page->get(),
+                                .metrics = &metrics, .worker = &worker, .reload_config = reload});
+  for (auto& service : (*marketing)->Services(&gate)) services.push_back(std::move(service));
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -69,8 +69,8 @@ absl::StatusOr<std::unique_ptr<Marketing>> Marketing::Create(const config::v1::C
 
 Marketing::~Marketing() { Stop(); }
 
-std::vector<std::unique_ptr<grpc::Service>> Marketing::Services() {
-  return MakeMarketingServices(campaigns_.get(), segments_api_.get());
+std::vector<std::unique_ptr<grpc::Service>> Marketing::Services(const CallGate* gate) {
+  return MakeMarketingServices(campaigns_.get(), segments_api_.get(), gate);
 }
 
 absl::Status Marketing::Start(const config::v1::Config& config) {

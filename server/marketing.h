@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "persona/config/v1/config.pb.h"
+#include "server/call_gate.h"
 #include "server/campaign_api.h"
 #include "server/http_server.h"
 #include "server/link_token.h"
@@ -33,7 +34,7 @@ class Marketing {
   ~Marketing();
 
   // The gRPC services (CampaignService, SegmentService).
-  std::vector<std::unique_ptr<grpc::Service>> Services();
+  std::vector<std::unique_ptr<grpc::Service>> Services(const CallGate* gate);
   // Starts the HTTP listener when http.listen_address is set (and writes
   // http.port_file), and the periodic segment passes.
   absl::Status Start(const config::v1::Config& config);
