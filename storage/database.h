@@ -249,6 +249,11 @@ class ModelStore {
   virtual absl::Status ScanModels(
       std::string_view shop,
       const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
+  // Replaces the bytes of a stored version in place (erasure removes a
+  // customer's row from stored models this way). NOT_FOUND when the version
+  // is no longer stored; never stores a new version or deletes older ones.
+  virtual absl::Status ReplaceModel(std::string_view shop, std::string_view version,
+                                    std::string_view bytes) = 0;
 };
 
 // Keeps what marketing defines: custom segments, segment sizes per day,
@@ -290,13 +295,66 @@ struct ShopCounters {
   int64_t events_stored = 0;     // events held in full
 };
 
+// One backup in a backup directory (RocksDB BackupEngine layout).
+struct BackupInfo {
+  // Increasing id within the directory; restore takes it (0 means the newest).
+  uint32_t id = 0;
+  // When the backup was taken, ms since the epoch (the backup engine's clock,
+  // second resolution).
+  int64_t created_time_ms = 0;
+  // Bytes of the files the backup refers to (files shared with other
+  // backups of the directory count in each).
+  uint64_t size_bytes = 0;
+  uint32_t files = 0;
+};
+
+// What one retention pass over a shop deleted.
+struct RetentionReport {
+  // Stored events whose event time (timestamp_ms, else received_time_ms) was
+  // before the cutoff.
+  int64_t events_deleted = 0;
+  // Idempotency keys received before the cutoff.
+  int64_t idempotency_keys_deleted = 0;
+  // Customers and sessions that lost events.
+  int64_t subjects_touched = 0;
+};
+
+// Operating the open database: online backups and event retention
+// (docs/OPERATIONS.md). Restore and repair work on a closed database and are
+// free functions in storage/backup.h. Thread-safe; backups of one process
+// run one at a time.
+class Maintenance {
+ public:
+  virtual ~Maintenance() = default;
+  // Takes an online backup into `backup_dir` (created when missing) while
+  // writes go on: memtables are flushed first and every write acknowledged
+  // before the call is in the backup. Files already in the directory are
+  // shared (incremental). Then deletes all but the newest `keep` backups
+  // (keep >= 1). UNAVAILABLE / RESOURCE_EXHAUSTED when the directory cannot
+  // be written; a failed backup leaves the earlier ones intact.
+  virtual absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir, int keep) = 0;
+  // Lists the backups in `backup_dir`, oldest first (empty when it holds none).
+  virtual absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir) = 0;
+  // Deletes the shop's stored events whose event time is before `cutoff_ms`
+  // and its idempotency keys received before it, in small atomic batches
+  // that take the shop's write lock briefly (appends go on in between).
+  // Aggregates, item statistics and attributed figures are derived and stay.
+  virtual absl::StatusOr<RetentionReport> PurgeExpiredEvents(std::string_view shop,
+                                                             int64_t cutoff_ms) = 0;
+};
+
 // Owns the RocksDB instance and hands out the stores over it.
 class Database {
  public:
   // Opens (creating when missing) the database at options.path. Fails with
   // FAILED_PRECONDITION naming both versions when the data was written by a
   // newer schema, and with DATA_LOSS naming the file when RocksDB reports
-  // corruption.
+  // corruption, followed by how to recover (restore a backup, or repair).
+  // RocksDB's info log goes to options.path/LOG (older ones to LOG.old.<ms>,
+  // 5 kept); a full disk makes writes fail with RESOURCE_EXHAUSTED while
+  // reads go on, and writes work again, without a restart, once RocksDB
+  // sees enough free space (it checks every few seconds; see
+  // docs/OPERATIONS.md).
   static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
 
   virtual ~Database() = default;
@@ -305,6 +363,7 @@ class Database {
   virtual EventLog& events() = 0;
   virtual ModelStore& models() = 0;
   virtual MarketingStore& marketing() = 0;
+  virtual Maintenance& maintenance() = 0;
 
   // Lists shops holding any data, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListShops() = 0;

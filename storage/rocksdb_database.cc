@@ -17,6 +17,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "storage/keys.h"
+#include "storage/maintenance_internal.h"
 #include "storage/rocksdb_internal.h"
 
 namespace persona::storage {
@@ -112,7 +113,8 @@ class RocksDbDatabase : public Database {
         profiles_(internal::NewRocksDbProfileStore(ctx_.get())),
         events_(internal::NewRocksDbEventLog(ctx_.get())),
         models_(internal::NewRocksDbModelStore(ctx_.get())),
-        marketing_(internal::NewRocksDbMarketingStore(ctx_.get())) {}
+        marketing_(internal::NewRocksDbMarketingStore(ctx_.get())),
+        maintenance_(internal::NewRocksDbMaintenance(ctx_.get())) {}
 
   ~RocksDbDatabase() override {
     for (auto* h : handles_) ctx_->db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
@@ -125,6 +127,7 @@ class RocksDbDatabase : public Database {
   EventLog& events() override { return *events_; }
   ModelStore& models() override { return *models_; }
   MarketingStore& marketing() override { return *marketing_; }
+  Maintenance& maintenance() override { return *maintenance_; }
 
   absl::StatusOr<std::vector<std::string>> ListShops() override;
   absl::StatusOr<ShopCounters> GetShopCounters(std::string_view shop) override;
@@ -144,6 +147,7 @@ class RocksDbDatabase : public Database {
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<ModelStore> models_;
   std::unique_ptr<MarketingStore> marketing_;
+  std::unique_ptr<Maintenance> maintenance_;
 };
 
 absl::Status RocksDbDatabase::CheckSchema() {
@@ -255,7 +259,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   RETURN_IF_ERROR(CreateDirectory(options.path));
 
   auto cache = rocksdb::NewLRUCache(static_cast<size_t>(ctx->options.block_cache_mb) << 20);
-  const rocksdb::DBOptions db_options = DbOptions();
+  rocksdb::DBOptions db_options = DbOptions();
+  db_options.info_log = internal::NewInfoLog(options.path);  // survives a full disk
   const rocksdb::ColumnFamilyOptions cf_options = CfOptions(cache);
   // Open every family on disk (a newer binary may have added some), plus ours.
   std::vector<std::string> names;
@@ -271,10 +276,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   for (const auto& name : names) descriptors.emplace_back(name, cf_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  RETURN_IF_ERROR(internal::FromRocksDb(
-      rocksdb::DB::Open(rocksdb::Options(db_options, cf_options), options.path, descriptors,
-                        &handles, &db),
-      absl::StrCat("opening RocksDB at ", options.path)));
+  RETURN_IF_ERROR(internal::WithRecoveryAdvice(
+      internal::FromRocksDb(rocksdb::DB::Open(rocksdb::Options(db_options, cf_options),
+                                              options.path, descriptors, &handles, &db),
+                            absl::StrCat("opening RocksDB at ", options.path)),
+      options.path));
   ctx->db = db;
   for (size_t i = 0; i < names.size(); ++i) {
     for (int cf = 0; cf < internal::kCfCount; ++cf) {
@@ -282,7 +288,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
     }
   }
   auto database = std::make_unique<RocksDbDatabase>(std::move(ctx), std::move(handles), cache);
-  RETURN_IF_ERROR(database->CheckSchema());
+  RETURN_IF_ERROR(internal::WithRecoveryAdvice(database->CheckSchema(), options.path));
   return database;
 }
 

@@ -46,6 +46,22 @@ class RocksDbModelStore : public ModelStore {
     return absl::OkStatus();
   }
 
+  absl::Status ReplaceModel(std::string_view shop, std::string_view version,
+                            std::string_view bytes) override {
+    RETURN_IF_ERROR(CheckShop(shop));
+    ShopState* state = ctx_.Shop(shop);
+    absl::MutexLock lock(&state->mu);  // PutModel cannot delete the version meanwhile
+    const std::string key = keys::Key(shop, keys::kModel, version);
+    std::string old;
+    ASSIGN_OR_RETURN(const bool found, Get(ctx_, kModels, key, &old));
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("model version \"", Av(version), "\" is not stored"));
+    }
+    Batch batch(ctx_, bytes.size() + 256);
+    batch.Put(kModels, key, bytes);
+    return batch.Commit("replacing a model");
+  }
+
   absl::Status ScanModels(
       std::string_view shop,
       const std::function<bool(std::string_view, std::string_view)>& fn) override {
