@@ -18,8 +18,10 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/api.h"
+#include "server/cluster_api.h"
 #include "server/config.h"
 #include "server/demo_import.h"
+#include "server/grpc_cluster.h"
 #include "server/grpc_services.h"
 #include "server/marketing.h"
 #include "server/page_api.h"
@@ -160,11 +162,13 @@ int Run() {
   builder.AddListeningPort(config->server().listen_address(), grpc::InsecureServerCredentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(config->limits().max_message_bytes());
-  // Models: stored ones serve at once; shops without one train in the background.
+  // Models: stored ones serve at once; shops without one train in the background,
+  // unless the replica only serves what `persona cluster train` publishes.
+  const bool publish_only = config->cluster().publish_only();
   TrainingWorker worker(&trainer, db->get(), &shops,
-                        int64_t{config->training().interval_minutes()} * 60'000,
+                        publish_only ? 0 : int64_t{config->training().interval_minutes()} * 60'000,
                         config->training().ann_min_items(), clock);
-  worker.LoadOrQueueAll();
+  if (publish_only) LoadPublishedModels(trainer, **db); else worker.LoadOrQueueAll();
   std::thread training_thread([&worker] { worker.Run(); });
   MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
   // Every rpc passes the gate; the operations hooks (auth, limits, metrics) join it here.
@@ -172,6 +176,8 @@ int Run() {
   auto services = MakeServices({.gate = &gate, .api = &api, .page = page->get(),
                                 .metrics = &metrics, .worker = &worker, .reload_config = reload});
   for (auto& service : (*marketing)->Services(&gate)) services.push_back(std::move(service));
+  ClusterApi cluster({config->cluster().replica_name(), trainer_options}, &api, db->get(), &shops);
+  services.push_back(MakeClusterService(&cluster, &gate));
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

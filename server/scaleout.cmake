@@ -4,4 +4,5 @@ target_sources(persona_server PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/cluster_config.cc
   ${CMAKE_CURRENT_LIST_DIR}/cluster_api.cc
   ${CMAKE_CURRENT_LIST_DIR}/cluster_publish.cc
+  ${CMAKE_CURRENT_LIST_DIR}/grpc_cluster.cc
 )
