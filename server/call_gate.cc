@@ -54,6 +54,14 @@ constexpr RpcInfo kRpcs[] = {
     {"/persona.v1.SegmentService/ListPersonas", kM, kShop},
     {"/persona.v1.SegmentService/RefreshSegments", kM, kShop},
     {"/persona.v1.SegmentService/TargetCustomers", kM, kShop},
+    // OperationsService: backups and retention of the whole database.
+    {"/persona.v1.OperationsService/CreateBackup", kA, kServer},
+    {"/persona.v1.OperationsService/ListBackups", kA, kServer},
+    {"/persona.v1.OperationsService/PurgeExpiredEvents", kA, kServer},
+    // ClusterService: a training job reads a shop's interactions and
+    // publishes its model; both act on the shop named.
+    {"/persona.v1.ClusterService/ExportInteractions", kA, kShop},
+    {"/persona.v1.ClusterService/PublishModel", kA, kShop},
 };
 
 const absl::flat_hash_map<std::string_view, const RpcInfo*>& RpcIndex() {
@@ -119,6 +127,12 @@ GatedCall::~GatedCall() {
 
 absl::Status GatedCall::CheckShop(std::string_view shop) {
   if (!admitted_.ok()) return admitted_;
+  ++state_.stream_messages;
+  for (const auto& hook : gate_->hooks_) RETURN_IF_ERROR(hook->OnMessage(state_));
+  return CheckShopChange(shop);
+}
+
+absl::Status GatedCall::CheckShopChange(std::string_view shop) {
   std::string resolved = gate_->ResolveShop(shop);
   if (shop_checked_ && resolved == state_.shop)
     return absl::OkStatus();  // as the last message
@@ -154,7 +168,7 @@ GatedCall CallGate::Begin(grpc::ServerContextBase* context,
   GatedCall call = BeginStream(context, method);
   if (!call.admitted_.ok() || call.state_.rpc->scope == RpcScope::kServer)
     return call;
-  call.admitted_ = call.CheckShop(shop);
+  call.admitted_ = call.CheckShopChange(shop);
   return call;
 }
 

@@ -13,6 +13,7 @@
 #ifndef PERSONA_SERVER_CALL_GATE_H_
 #define PERSONA_SERVER_CALL_GATE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,8 +59,13 @@ struct CallState {
   std::string shop;
   // The client's x-request-id, or one made up; sent back in initial metadata.
   std::string request_id;
-  // Filled by the authentication hook: the key's id (empty when auth is off).
+  // Filled by the authentication hook: the key's id and role (empty and
+  // kNone when auth is off).
   std::string principal;
+  Role role = Role::kNone;
+  // Messages of a client stream read so far, the current one included
+  // (counted by GatedCall::CheckShop); 0 for unary calls and server streams.
+  int64_t stream_messages = 0;
   absl::Time started;
   // Set by hooks that hold a resource (an admission slot) until the call ends.
   bool holds_slot = false;
@@ -74,6 +80,11 @@ class CallHook {
   // Runs for each message of a client stream that names a shop (the stream's
   // first message included); an error ends the stream with that status.
   virtual absl::Status OnShop(CallState& call) { return absl::OkStatus(); }
+  // Runs for every message of a client stream, before its OnShop (when the
+  // shop changed); call.stream_messages counts this message. An error ends
+  // the stream with that status (stream length limits, per-message rate
+  // limits).
+  virtual absl::Status OnMessage(CallState& call) { return absl::OkStatus(); }
   // Runs once when the call ends, in reverse order, for every hook whose
   // OnStart ran (also when a later hook rejected the call). `status` is what
   // the client gets.
@@ -95,8 +106,9 @@ class GatedCall {
   const absl::Status& admitted() const { return admitted_; }
   const CallState& state() const { return state_; }
 
-  // For streams: the next message names `shop` (empty: the default shop).
-  // Returns the first hook's rejection, if any.
+  // For client streams: the next message names `shop` (empty: the default
+  // shop). Counts the message, runs every hook's OnMessage, then OnShop when
+  // the shop is new. Returns the first hook's rejection, if any.
   absl::Status CheckShop(std::string_view shop);
 
   // Records the outcome. Returns `status` for chaining.
@@ -105,6 +117,8 @@ class GatedCall {
  private:
   friend class CallGate;
   GatedCall(const CallGate* gate, CallState state);
+  // Runs OnShop when `shop` differs from the last one that passed.
+  absl::Status CheckShopChange(std::string_view shop);
 
   const CallGate* gate_;
   CallState state_;

@@ -1,6 +1,8 @@
 #include "server/http_server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -73,7 +75,67 @@ absl::Status ValidateOptions(const HttpServerOptions& options) {
   if (options.io_timeout_seconds < 1) {
     return absl::InvalidArgumentError("http io_timeout_seconds must be >= 1");
   }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("http tls_cert_file and tls_key_file are set together");
+  }
+  if (!options.tls_client_ca_file.empty() && options.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError("http tls_client_ca_file needs tls_cert_file");
+  }
   return absl::OkStatus();
+}
+
+// The OpenSSL error queue as text, emptied.
+std::string TakeSslErrors() {
+  std::string text;
+  while (unsigned long e = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(e, buffer, sizeof(buffer));
+    absl::StrAppend(&text, text.empty() ? "" : "; ", buffer);
+  }
+  return text.empty() ? "unknown OpenSSL error" : text;
+}
+
+// Loads the certificate, key and client CA of `options` into `ctx`; on
+// failure returns false with the file and OpenSSL's reason in `*error`.
+bool SetUpTls(const HttpServerOptions& options, SSL_CTX& ctx, std::string* error) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(&ctx, options.tls_cert_file.c_str()) != 1) {
+    *error = absl::StrCat("tls_cert_file ", options.tls_cert_file, ": ", TakeSslErrors());
+    return false;
+  }
+  if (SSL_CTX_use_PrivateKey_file(&ctx, options.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(&ctx) != 1) {
+    *error = absl::StrCat("tls_key_file ", options.tls_key_file, ": ", TakeSslErrors());
+    return false;
+  }
+  if (!options.tls_client_ca_file.empty()) {
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.tls_client_ca_file.c_str());
+    if (names == nullptr ||
+        SSL_CTX_load_verify_locations(&ctx, options.tls_client_ca_file.c_str(), nullptr) != 1) {
+      if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+      *error = absl::StrCat("tls_client_ca_file ", options.tls_client_ca_file, ": ",
+                            TakeSslErrors());
+      return false;
+    }
+    SSL_CTX_set_client_CA_list(&ctx, names);  // takes ownership
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
+  return true;
+}
+
+// A plain or, with TLS options, an HTTPS server; INVALID_ARGUMENT naming the
+// TLS file that does not load.
+absl::StatusOr<std::unique_ptr<httplib::Server>> NewServer(const HttpServerOptions& options) {
+  if (options.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  std::string error;
+  auto server = std::make_unique<httplib::SSLServer>(
+      [&](SSL_CTX& ctx) { return SetUpTls(options, ctx, &error); });
+  if (!server->is_valid()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http TLS: ", error.empty() ? TakeSslErrors() : error));
+  }
+  return server;
 }
 
 }  // namespace
@@ -112,7 +174,7 @@ class HttpServer::Impl {
   void Dispatch(const httplib::Request& req, httplib::Response& res);
 
   const HttpServerOptions options_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;  // an SSLServer with TLS options
   std::thread thread_;
   std::atomic<bool> listen_returned_{false};
   int port_ = 0;
@@ -123,47 +185,48 @@ class HttpServer::Impl {
 };
 
 void HttpServer::Impl::Configure() {
-  server_.set_socket_options(SetSocketOptions);
-  server_.set_payload_max_length(options_.max_request_bytes);
-  server_.set_read_timeout(options_.io_timeout_seconds);
-  server_.set_write_timeout(options_.io_timeout_seconds);
-  server_.set_keep_alive_timeout(options_.io_timeout_seconds);
+  server_->set_socket_options(SetSocketOptions);
+  server_->set_payload_max_length(options_.max_request_bytes);
+  server_->set_read_timeout(options_.io_timeout_seconds);
+  server_->set_write_timeout(options_.io_timeout_seconds);
+  server_->set_keep_alive_timeout(options_.io_timeout_seconds);
   const size_t threads = options_.threads;
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_.set_pre_routing_handler(
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
     Dispatch(req, res);
   };
-  server_.Post(".*", dispatch);
-  server_.Put(".*", dispatch);
-  server_.Patch(".*", dispatch);
-  server_.Delete(".*", dispatch);
+  server_->Post(".*", dispatch);
+  server_->Put(".*", dispatch);
+  server_->Patch(".*", dispatch);
+  server_->Delete(".*", dispatch);
   // Handlers must not throw; should one (bad_alloc), answer 500 without details.
-  server_.set_exception_handler(
+  server_->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         FromHttpResponse(HttpResponse::Text(500, "internal error\n"), res);
       });
 }
 
 absl::Status HttpServer::Impl::Start() {
+  ASSIGN_OR_RETURN(server_, NewServer(options_));
   Configure();
   if (options_.port == 0) {
-    port_ = server_.bind_to_any_port(options_.host);
+    port_ = server_->bind_to_any_port(options_.host);
   } else {
-    port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+    port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
   }
   if (port_ <= 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for HTTP on ", options_.host, ":", options_.port));
   }
   thread_ = std::thread([this] {
-    server_.listen_after_bind();
+    server_->listen_after_bind();
     listen_returned_ = true;
   });
   // stop() is a no-op until the accept loop runs; wait for it (microseconds)
   // so a Stop() right after Start() cannot be lost.
-  while (!server_.is_running() && !listen_returned_) {
+  while (!server_->is_running() && !listen_returned_) {
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
   return absl::OkStatus();
@@ -173,7 +236,8 @@ void HttpServer::Impl::Stop() {
   absl::MutexLock lock(&stop_mu_);
   if (stopped_) return;
   stopped_ = true;
-  server_.stop();  // closes the listening socket; the pool drains in-flight requests
+  if (server_ == nullptr) return;  // Start failed before creating it
+  server_->stop();  // closes the listening socket; the pool drains in-flight requests
   if (thread_.joinable()) thread_.join();
 }
 

@@ -7,6 +7,8 @@
 // HttpRequest::rest), any other pattern matches exactly that path; the longest
 // match wins; anything else is 404. GET routes also answer HEAD.
 //
+// With TLS options it serves HTTPS only (see HttpServerOptions).
+//
 // Threads: Start() runs the accept loop on one thread of its own and requests
 // on `threads` workers, all joined by Stop(). HttpServer is thread-safe:
 // Handle() may be called at any time, also while serving; handlers run
@@ -38,6 +40,14 @@ struct HttpServerOptions {
   size_t max_request_bytes = 1 << 20;
   // Seconds a connection may idle between reads/writes; default 5.
   int io_timeout_seconds = 5;
+  // TLS: PEM certificate chain and unencrypted private key files. Both set:
+  // the port speaks HTTPS only (TLS 1.2 or newer). Default empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // PEM CA bundle; set (with the certificate): clients must present a
+  // certificate that verifies against it, or the handshake fails. Default
+  // empty: no client certificates asked for.
+  std::string tls_client_ca_file;
 };
 
 struct HttpRequest {
@@ -73,7 +83,7 @@ class HttpServer {
   // Binds options.host:options.port and starts serving (with no routes yet:
   // every path is 404 until Handle adds one). UNAVAILABLE naming host:port
   // when the address cannot be bound (in use, bad host); INVALID_ARGUMENT
-  // for bad options.
+  // for bad options, naming the TLS file that cannot be loaded.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options);
 
   // Stops serving and joins every thread.

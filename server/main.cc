@@ -24,6 +24,7 @@
 #include "server/grpc_cluster.h"
 #include "server/grpc_services.h"
 #include "server/marketing.h"
+#include "server/security.h"
 #include "server/page_api.h"
 #include "server/shop_registry.h"
 #include "server/trainer.h"
@@ -107,6 +108,11 @@ int Run() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   const Clock* clock = Clock::Real();
+  absl::StatusOr<std::unique_ptr<Security>> security = Security::Create(*config, clock);
+  if (!security.ok()) {
+    std::fprintf(stderr, "persona-server: %s\n", std::string(security.status().message()).c_str());
+    return 2;
+  }
   storage::DatabaseOptions db_options = ToDatabaseOptions(*config);
   db_options.clock = clock;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(db_options);
@@ -140,9 +146,10 @@ int Run() {
     return absl::IsInvalidArgument(marketing.status()) ? 2 : 1;
   }
   // Re-reads the config file; on any problem the running config stays.
-  auto reload = [&page, clock](v1::ReloadConfigResponse* response) -> absl::Status {
+  auto reload = [&page, &security, clock](v1::ReloadConfigResponse* response) -> absl::Status {
     ASSIGN_OR_RETURN(cfg::Config next, LoadConfig());
     RETURN_IF_ERROR((*page)->Reload(next));
+    RETURN_IF_ERROR((*security)->Reload(next));
     response->set_config_file(absl::GetFlag(FLAGS_config));
     for (const Placement* p : (*page)->placements()->All()) response->add_placements(p->name);
     response->set_reloaded_time_ms(clock->NowMs());
@@ -159,7 +166,7 @@ int Run() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config->server().listen_address(), grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(config->server().listen_address(), (*security)->server_credentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(config->limits().max_message_bytes());
   // Models: stored ones serve at once; shops without one train in the background,
@@ -173,6 +180,7 @@ int Run() {
   MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
   // Every rpc passes the gate; the operations hooks (auth, limits, metrics) join it here.
   CallGate gate(config->server().default_shop());
+  (*security)->AddHooks(gate);
   auto services = MakeServices({.gate = &gate, .api = &api, .page = page->get(),
                                 .metrics = &metrics, .worker = &worker, .reload_config = reload});
   for (auto& service : (*marketing)->Services(&gate)) services.push_back(std::move(service));
