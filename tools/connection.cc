@@ -1,14 +1,81 @@
 #include "tools/connection.h"
 
 #include "absl/strings/str_cat.h"
+#include "tools/client_channel.h"
 
 namespace persona::tools {
 
+namespace {
+
+// The connection settings of this process, set once by TakeConnectionFlags.
+ClientSecurity& Settings() {
+  static ClientSecurity* settings = new ClientSecurity(ClientSecurityFromEnv());
+  return *settings;
+}
+
+// The setting a connection flag (name without "--") sets, or nullptr.
+std::string* SettingOf(std::string_view name, ClientSecurity& s) {
+  if (name == "api_key") return &s.api_key;
+  if (name == "tls_ca") return &s.ca_file;
+  if (name == "tls_cert") return &s.cert_file;
+  if (name == "tls_key") return &s.key_file;
+  if (name == "tls_server_name") return &s.server_name;
+  return nullptr;
+}
+
+}  // namespace
+
+const char kConnectionFlagsHelp[] =
+    "connection flags (any command; environment variables in brackets):\n"
+    "  --api_key=KEY          API key sent with every call [PERSONA_API_KEY]\n"
+    "  --tls                  connect with TLS, trusting the system's CAs [PERSONA_TLS=1]\n"
+    "  --tls_ca=FILE          connect with TLS, trusting this PEM CA [PERSONA_TLS_CA]\n"
+    "  --tls_cert=FILE        client certificate for mutual TLS [PERSONA_TLS_CERT]\n"
+    "  --tls_key=FILE         its private key [PERSONA_TLS_KEY]\n"
+    "  --tls_server_name=NAME name the server's certificate carries [PERSONA_TLS_SERVER_NAME]\n";
+
+absl::Status TakeConnectionFlags(int& argc, char** argv) {
+  ClientSecurity& settings = Settings();
+  int out = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") {  // the rest are not flags
+      while (i < argc) argv[out++] = argv[i++];
+      break;
+    }
+    if (arg == "--tls") {
+      settings.tls = true;
+      continue;
+    }
+    const size_t eq = arg.find('=');
+    std::string* setting = arg.substr(0, 2) == "--"
+                               ? SettingOf(arg.substr(2, eq == arg.npos ? arg.npos : eq - 2),
+                                           settings)
+                               : nullptr;
+    if (setting == nullptr) {
+      argv[out++] = argv[i];
+    } else if (eq != arg.npos) {
+      *setting = std::string(arg.substr(eq + 1));
+    } else if (i + 1 < argc) {
+      *setting = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("flag ", std::string(arg), " needs a value"));
+    }
+  }
+  argc = out;
+  argv[argc] = nullptr;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
-    return absl::UnavailableError(absl::StrCat("cannot reach a Persona server at ", address,
-                                               " (is persona-server running? see --server)"));
+  auto channel = NewChannel(address, Settings());
+  if (!channel.ok()) return channel.status();
+  if (!(*channel)->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach a Persona server at ", address,
+        Settings().uses_tls() ? " over TLS (is persona-server running with TLS? see --server, "
+                                "--tls_ca)"
+                              : " (is persona-server running? see --server)"));
   }
   return channel;
 }

@@ -17,10 +17,22 @@ namespace persona::tools {
 // Deadline of every call the tool makes.
 inline constexpr std::chrono::seconds kCallDeadline{60};
 
-// Opens an insecure channel to `address` (host:port) and waits up to 5 s for
-// it to connect. UNAVAILABLE with a message naming the address when the
-// server cannot be reached.
+// Opens a channel to `address` (host:port) with the connection settings
+// (TakeConnectionFlags: API key, TLS) and waits up to 5 s for it to connect.
+// UNAVAILABLE with a message naming the address when the server cannot be
+// reached; INVALID_ARGUMENT when a TLS file cannot be read.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const std::string& address);
+
+// Removes the connection flags from argv[1..] (wherever they stand, as
+// --name=value or --name value) and makes them, over the environment
+// (PERSONA_API_KEY, PERSONA_TLS_CA, ...; tools/client_channel.h), the
+// settings of every later Connect: --api_key, --tls, --tls_ca, --tls_cert,
+// --tls_key, --tls_server_name. INVALID_ARGUMENT naming a flag without its
+// value. Called once, by main, before the sub-command parses its flags.
+absl::Status TakeConnectionFlags(int& argc, char** argv);
+
+// The --help text of the connection flags.
+extern const char kConnectionFlagsHelp[];
 
 // Returns a client context with the given deadline (default kCallDeadline).
 std::unique_ptr<grpc::ClientContext> CallContext(std::chrono::seconds deadline = kCallDeadline);

@@ -5,6 +5,8 @@
 
 #include "tools/cluster_command.h"
 #include "tools/commands.h"
+#include "tools/connection.h"
+#include "tools/keys_command.h"
 
 namespace {
 
@@ -27,18 +29,24 @@ constexpr Command kCommands[] = {
     {"campaign", persona::tools::RunCampaign, "run an email campaign and print each email's items"},
     {"cluster", persona::tools::RunCluster,
      "sharded deployments: train one model for every shard, compare models, health"},
+    {"keys", persona::tools::RunKeys, "make an API key: a fresh secret and its config entry"},
 };
 
 int Usage(FILE* out) {
   std::fprintf(out, "usage: persona <command> [flags]\n\ncommands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.help);
-  std::fprintf(out, "\n'persona <command> --help' describes a command's flags.\n");
+  std::fprintf(out, "\n'persona <command> --help' describes a command's flags.\n\n%s",
+               persona::tools::kConnectionFlagsHelp);
   return out == stdout ? 0 : 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (absl::Status s = persona::tools::TakeConnectionFlags(argc, argv); !s.ok()) {
+    std::fprintf(stderr, "persona: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   if (argc < 2) return Usage(stderr);
   const std::string_view name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") return Usage(stdout);

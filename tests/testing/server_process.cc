@@ -70,7 +70,7 @@ bool ServerProcess::Start() {
     std::fprintf(stderr, "persona-server did not write its port file in time\n");
     return false;
   }
-  channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  channel_ = grpc::CreateChannel(address(), credentials_);
   return channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30));
 }
 

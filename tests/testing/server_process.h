@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
@@ -33,6 +34,12 @@ class ServerProcess {
   ServerProcess(std::string binary, std::string data_dir, std::vector<std::string> extra_args = {});
   ~ServerProcess();  // SIGKILLs a running server.
 
+  // Sets the credentials of channel() (and of Start's wait for the server);
+  // default insecure. For servers with TLS. Call before Start.
+  void set_channel_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    credentials_ = std::move(credentials);
+  }
+
   // Starts the server and waits until it accepts gRPC calls (up to 60 s).
   // Returns false (with the reason on stderr) when it did not come up.
   bool Start();
@@ -53,6 +60,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_ = grpc::InsecureChannelCredentials();
 };
 
 // Returns the persona-server binary named by the PERSONA_SERVER_BIN compile definition.
