@@ -181,7 +181,8 @@ std::string HealthOf(const std::string& address) {
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   auto ctx = CallContext(std::chrono::seconds(5));
-  grpc::ByteBuffer request, response;
+  grpc::Slice empty("");  // HealthCheckRequest{service: ""} encodes to no bytes
+  grpc::ByteBuffer request(&empty, 1), response;
   auto call = stub.PrepareUnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", request, &cq);
   call->StartCall();
   grpc::Status status;
