@@ -23,6 +23,7 @@
 #include "server/demo_import.h"
 #include "server/grpc_cluster.h"
 #include "server/grpc_services.h"
+#include "server/json_gateway.h"
 #include "server/marketing.h"
 #include "server/security.h"
 #include "server/page_api.h"
@@ -211,6 +212,13 @@ int Run() {
     worker.Stop();
     training_thread.join();
     return 1;
+  }
+  // The HTTP/JSON API: each request is a call on the in-process channel, through the gate.
+  if (HttpServer* http = (*marketing)->http(); http != nullptr) {
+    JsonGatewayOptions json_options;
+    json_options.cors_origins.assign(config->http().cors_origins().begin(),
+                                     config->http().cors_origins().end());
+    RegisterJsonGateway(*http, server->InProcessChannel(grpc::ChannelArguments()), json_options);
   }
   std::fprintf(stderr, "persona-server: serving on port %d (data in %s)\n", port,
                db_options.path.c_str());

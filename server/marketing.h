@@ -40,6 +40,9 @@ class Marketing {
   absl::Status Start(const config::v1::Config& config);
   // Stops the listener and the passes.
   void Stop();
+  // The HTTP listener once started (null when http.listen_address is empty),
+  // for the other HTTP routes (the JSON API, the dashboard).
+  HttpServer* http() const { return http_.get(); }
 
   SegmentEngine& segments() { return *engine_; }
   CampaignApi& campaigns() { return *campaigns_; }
