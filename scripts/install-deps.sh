@@ -11,7 +11,7 @@ packages=(
   libhnswlib-dev
   libcpp-httplib-dev libssl-dev
   prometheus-cpp-dev
-  nginx openssl
+  nginx openssl python3 python3-yaml
   clang libclang-rt-14-dev
 )
 
