@@ -180,8 +180,11 @@ int RunRecommend(int argc, char** argv) {
   if (!channel.ok()) return Fail("recommend", channel.status());
   auto stub = v1::RecommendService::NewStub(*channel);
   v1::RecommendResponse response;
-  absl::Status status = FromGrpc(stub->Recommend(CallContext().get(), request, &response),
-                                 "RecommendService.Recommend");
+  // Behind a sharding proxy, the call goes to the visitor's replica (docs/SCALE_OUT.md).
+  std::unique_ptr<grpc::ClientContext> ctx = CallContext();
+  SetShardKey(*ctx, request.customer_id(), request.session_id());
+  absl::Status status =
+      FromGrpc(stub->Recommend(ctx.get(), request, &response), "RecommendService.Recommend");
   if (!status.ok()) return Fail("recommend", status);
   if (flags.GetBool("json")) {
     std::printf("%s", ToJson(response).c_str());
