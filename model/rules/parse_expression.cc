@@ -207,7 +207,17 @@ absl::StatusOr<Expr> ParseUnary(TokenStream& in, int depth) {
     if (!in.Take(TokenKind::kRParen)) return in.Expected("')'");
     return inner;
   }
-  return ParsePredicate(in);
+  ASSIGN_OR_RETURN(Expr leaf, ParsePredicate(in));
+  // "x != v" is the tree "not x = v" and prints so: its 'not' counts as a term
+  // and a level, as a written one does, so that canonical text (which must
+  // parse again) stays within the limits.
+  if (leaf.kind == Expr::Kind::kNot) {
+    RETURN_IF_ERROR(in.CountNode());
+    if (depth + 1 > kMaxExpressionDepth) {
+      return in.FailBack(absl::StrCat("expression nested deeper than ", kMaxExpressionDepth));
+    }
+  }
+  return leaf;
 }
 
 // Appends `e` to `into`, flattening a child of the same kind.
