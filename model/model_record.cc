@@ -17,6 +17,8 @@ constexpr char kMagic[8] = {'P', 'R', 'S', 'N', 'C', 'F', 'M', '1'};
 // Version 2 stores the BM25 statistics instead of version 1's free-text
 // weighting description.
 constexpr uint32_t kVersion = 2;
+// The most factors training makes (AlsOptions::factors, ValidateAlsOptions).
+constexpr int32_t kMaxRecordFactors = 1024;
 
 class Writer {
  public:
@@ -63,7 +65,9 @@ class Reader {
     if (n != expected) return absl::DataLossError("model record: factor size mismatch");
     RETURN_IF_ERROR(Need(n * sizeof(float)));
     v.resize(n);
-    std::memcpy(v.data(), in_.data(), n * sizeof(float));
+    // An empty block (models are stored without user factors) leaves v.data()
+    // null, which memcpy must not be given even for 0 bytes.
+    if (n > 0) std::memcpy(v.data(), in_.data(), n * sizeof(float));
     in_.remove_prefix(n * sizeof(float));
     return absl::OkStatus();
   }
@@ -156,7 +160,7 @@ absl::Status GetWeighting(Reader& r, int32_t num_items, std::optional<Bm25Weight
 
 absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& rec) {
   const FactorModel& f = rec.factors;
-  if (f.num_users < 0 || f.num_items < 0 || f.factors <= 0 ||
+  if (f.num_users < 0 || f.num_items < 0 || f.factors <= 0 || f.factors > kMaxRecordFactors ||
       f.user_factors.size() != static_cast<size_t>(f.num_users) * f.factors ||
       f.item_factors.size() != static_cast<size_t>(f.num_items) * f.factors) {
     return absl::InvalidArgumentError("model record: factor sizes do not match dimensions");
@@ -223,7 +227,10 @@ absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes) {
   RETURN_IF_ERROR(r.Get(f.num_users));
   RETURN_IF_ERROR(r.Get(f.num_items));
   RETURN_IF_ERROR(r.Get(f.factors));
-  if (f.num_users < 0 || f.num_items < 0 || f.factors <= 0) {
+  // Training makes 1..kMaxRecordFactors factors (AlsOptions); more would have
+  // a loading server allocate catalog size x factors floats (records also
+  // arrive over the network, through PublishModel).
+  if (f.num_users < 0 || f.num_items < 0 || f.factors <= 0 || f.factors > kMaxRecordFactors) {
     return absl::DataLossError("model record: bad dimensions");
   }
   RETURN_IF_ERROR(r.GetStrings(rec.item_ids));

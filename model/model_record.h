@@ -42,12 +42,14 @@ struct ModelRecord {
 };
 
 // Returns the record's bytes (format version 2). INVALID_ARGUMENT when
-// factor, id or weighting sizes do not match the dimensions.
+// factor, id or weighting sizes do not match the dimensions, or there are
+// more than 1024 factors (training's bound, AlsOptions::factors).
 absl::StatusOr<std::string> SerializeModelRecord(const ModelRecord& record);
 
 // Parses bytes from SerializeModelRecord. DATA_LOSS when the checksum, magic
-// or any size is wrong; FAILED_PRECONDITION for any format version other
-// than 2 (version 1 kept the weighting as text only: retrain).
+// or any size is wrong (also more than 1024 factors); FAILED_PRECONDITION
+// for any format version other than 2 (version 1 kept the weighting as text
+// only: retrain).
 absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes);
 
 }  // namespace persona::model
