@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "persona/v1/common.pb.h"
+#include "server/log.h"
 
 namespace persona::server {
 namespace {
@@ -41,20 +42,17 @@ absl::StatusOr<absl::flat_hash_set<std::string>> OptedOut(storage::Database& db,
 void LoadPublishedModels(Trainer& trainer, storage::Database& db) {
   absl::StatusOr<std::vector<std::string>> shops = db.ListShops();
   if (!shops.ok()) {
-    std::fprintf(stderr, "persona-server: cannot list shops: %s\n",
-                 shops.status().ToString().c_str());
+    LogError("cannot list shops", {{"error", shops.status()}});
     return;
   }
   for (const std::string& shop : *shops) {
     auto loaded = trainer.LoadStored(shop);
     if (loaded.ok()) {
-      std::fprintf(stderr, "persona-server: shop '%s': serving published model %s\n",
-                   shop.c_str(), (*loaded)->version.c_str());
+      LogInfo("serving published model", {{"shop", shop}, {"version", (*loaded)->version}});
     } else {
-      std::fprintf(stderr,
-                   "persona-server: shop '%s': no published model yet (publish-only replica; "
-                   "run `persona cluster train`); serving popularity\n",
-                   shop.c_str());
+      LogInfo("no published model yet (publish-only replica; run `persona cluster train`); "
+              "serving popularity",
+              {{"shop", shop}});
     }
   }
 }

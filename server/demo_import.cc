@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/log.h"
 
 namespace persona::server {
 namespace {
@@ -93,7 +94,7 @@ absl::StatusOr<importer::ImportReport> ImportDemoShop(PersonaApi& api, const std
   options.progress = [&](int64_t done, int64_t total) {
     const int percent = total > 0 ? static_cast<int>(100 * done / total) : 0;
     if (percent / 10 != last_percent / 10) {
-      std::fprintf(stderr, "persona-server: loading demo shop: %d%%\n", percent);
+      LogInfo("loading the demo shop", {{"percent", percent}});
       last_percent = percent;
     }
   };

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/log.h"
 
 namespace persona::server {
 namespace {
@@ -43,9 +44,9 @@ HttpResponse BadToken(const absl::Status& status) {
 void LogResolverError(std::string_view what, const LinkClaims& claims,
                       const absl::Status& status) {
   // Ids identify the campaign slot, not the customer (kept out of logs).
-  std::fprintf(stderr, "persona-server: email %s: shop %s campaign %s slot %d: %s\n",
-               std::string(what).c_str(), claims.shop.c_str(), claims.campaign_id.c_str(),
-               claims.slot, status.ToString().c_str());
+  LogWarning("email link failed", {{"what", what}, {"shop", claims.shop},
+                                    {"campaign", claims.campaign_id}, {"slot", claims.slot},
+                                    {"error", status}});
 }
 
 class EmailLinkHandlers {

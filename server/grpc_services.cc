@@ -8,6 +8,7 @@
 #include "persona/v1/events.grpc.pb.h"
 #include "persona/v1/metrics.grpc.pb.h"
 #include "persona/v1/recommend.grpc.pb.h"
+#include "server/log.h"
 
 namespace persona::server {
 namespace {
@@ -351,8 +352,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
-      std::fprintf(stderr, "persona-server: internal error: %s\n",
-                   status.ToString().c_str());
+      LogError("internal error", {{"error", status}});
       return grpc::Status(code, "internal error; see the server log");
     default:
       return grpc::Status(code, std::string(status.message()));

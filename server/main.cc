@@ -10,6 +10,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/decay.h"
@@ -20,11 +22,14 @@
 #include "server/api.h"
 #include "server/cluster_api.h"
 #include "server/config.h"
+#include "server/config_overrides.h"
 #include "server/demo_import.h"
 #include "server/grpc_cluster.h"
 #include "server/grpc_services.h"
 #include "server/json_gateway.h"
+#include "server/log.h"
 #include "server/marketing.h"
+#include "server/observability.h"
 #include "server/security.h"
 #include "server/page_api.h"
 #include "server/shop_registry.h"
@@ -41,14 +46,28 @@ ABSL_FLAG(std::string, default_shop, "", "Shop used when a request names none; o
 ABSL_FLAG(std::string, http_listen, "", "host:port for HTTP (open-time email links); overrides http.listen_address. Port 0 picks a free port.");
 ABSL_FLAG(std::string, http_port_file, "", "Write the bound HTTP port here; overrides http.port_file.");
 ABSL_FLAG(std::string, public_base_url, "", "The URL email links point at, e.g. https://persona.shop.example; overrides http.public_base_url.");
+ABSL_FLAG(std::string, metrics_listen, "", "host:port for Prometheus metrics (GET /metrics); overrides observability.metrics_listen_address. Port 0 picks a free port.");
+ABSL_FLAG(std::string, log_format, "", "json, text or auto (text on a terminal); overrides observability.log_format.");
+// Only for --help: main() takes every --set out of argv before absl parses it.
+ABSL_FLAG(std::vector<std::string>, set, {}, "path=value, e.g. storage.block_cache_mb=512: sets any setting listed above; repeatable, applied after the other flags.");
 
 namespace persona::server {
 namespace {
 
 namespace cfg = ::persona::config::v1;
 
+// The --set arguments in order (absl keeps only the last of a repeated flag).
+std::vector<std::string>& SetArguments() {
+  static auto* arguments = new std::vector<std::string>();
+  return *arguments;
+}
+
 absl::StatusOr<cfg::Config> LoadConfig() {
   ASSIGN_OR_RETURN(cfg::Config config, ReadConfigFile(absl::GetFlag(FLAGS_config)));
+  // Precedence: the file, then PERSONA_* variables, then the flags, --set last.
+  std::vector<std::string> unknown;
+  RETURN_IF_ERROR(ApplyEnvironmentOverrides(config, ProcessEnvironment(), &unknown));
+  for (const auto& name : unknown) LogWarning("unknown setting variable ignored", {{"name", name}});
   if (auto v = absl::GetFlag(FLAGS_listen); !v.empty()) config.mutable_server()->set_listen_address(v);
   if (auto v = absl::GetFlag(FLAGS_data_dir); !v.empty()) config.mutable_storage()->set_data_dir(v);
   if (auto v = absl::GetFlag(FLAGS_port_file); !v.empty()) config.mutable_server()->set_port_file(v);
@@ -57,6 +76,9 @@ absl::StatusOr<cfg::Config> LoadConfig() {
   if (auto v = absl::GetFlag(FLAGS_http_listen); !v.empty()) config.mutable_http()->set_listen_address(v);
   if (auto v = absl::GetFlag(FLAGS_http_port_file); !v.empty()) config.mutable_http()->set_port_file(v);
   if (auto v = absl::GetFlag(FLAGS_public_base_url); !v.empty()) config.mutable_http()->set_public_base_url(v);
+  if (auto v = absl::GetFlag(FLAGS_metrics_listen); !v.empty()) config.mutable_observability()->set_metrics_listen_address(v);
+  if (auto v = absl::GetFlag(FLAGS_log_format); !v.empty()) RETURN_IF_ERROR(SetConfigField(config, "observability.log_format", v, "--log_format"));
+  RETURN_IF_ERROR(ApplySetOverrides(config, SetArguments()));
   ApplyDefaults(config);
   RETURN_IF_ERROR(ValidateConfig(config));
   return config;
@@ -81,25 +103,23 @@ absl::Status LoadDemoIfEmpty(const cfg::Config& config, storage::Database& db, P
   if (path.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<std::string> shops, db.ListShops());
   if (!shops.empty()) return absl::OkStatus();
-  std::fprintf(stderr, "persona-server: empty store; loading the demo shop '%s' from %s\n",
-               config.demo().shop().c_str(), path.c_str());
+  LogInfo("empty store: loading the demo shop", {{"shop", config.demo().shop()}, {"path", path}});
   ASSIGN_OR_RETURN(importer::ImportReport report,
                    ImportDemoShop(api, config.demo().shop(), path,
                                   config.demo().shift_to_now() ? clock.NowMs() : 0));
-  std::fprintf(stderr,
-               "persona-server: demo shop loaded: %lld items, %lld customers, %lld events "
-               "(%lld rows rejected)\n",
-               static_cast<long long>(report.items), static_cast<long long>(report.customers),
-               static_cast<long long>(report.events), static_cast<long long>(report.rejected));
+  LogInfo("demo shop loaded", {{"shop", config.demo().shop()}, {"items", report.items},
+                               {"customers", report.customers}, {"events", report.events},
+                               {"rejected_rows", report.rejected}});
   return absl::OkStatus();
 }
 
 int Run() {
   absl::StatusOr<cfg::Config> config = LoadConfig();
   if (!config.ok()) {
-    std::fprintf(stderr, "persona-server: %s\n", std::string(config.status().message()).c_str());
+    LogError("invalid config", {{"error", config.status().message()}});
     return 2;
   }
+  ApplyLogConfig(config->observability());
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -111,15 +131,14 @@ int Run() {
   const Clock* clock = Clock::Real();
   absl::StatusOr<std::unique_ptr<Security>> security = Security::Create(*config, clock);
   if (!security.ok()) {
-    std::fprintf(stderr, "persona-server: %s\n", std::string(security.status().message()).c_str());
+    LogError("invalid config", {{"error", security.status().message()}});
     return 2;
   }
   storage::DatabaseOptions db_options = ToDatabaseOptions(*config);
   db_options.clock = clock;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Open(db_options);
   if (!db.ok()) {
-    std::fprintf(stderr, "persona-server: cannot open the store at %s: %s\n",
-                 db_options.path.c_str(), db.status().ToString().c_str());
+    LogError("cannot open the store", {{"path", db_options.path}, {"error", db.status()}});
     return 1;
   }
   ShopOptions shop_options;
@@ -127,6 +146,12 @@ int Run() {
   shop_options.popularity.trending_half_life_ms = db_options.aggregation.trending_half_life_ms;
   shop_options.exploration_share = config->training().exploration_share();
   ShopRegistry shops(db->get(), shop_options, clock);
+  absl::StatusOr<std::unique_ptr<Observability>> observability =  // metrics, access log
+      Observability::Start(config->observability(), {db->get(), &shops, clock});
+  if (!observability.ok()) {
+    LogError("cannot serve metrics", {{"error", observability.status()}});
+    return 1;
+  }
   TrainerOptions trainer_options = DefaultTrainerOptions();
   ApplyTrainingConfig(config->training(), trainer_options);
   Trainer trainer(db->get(), &shops, trainer_options, clock);
@@ -134,16 +159,14 @@ int Run() {
   absl::StatusOr<std::unique_ptr<PageApi>> page =
       PageApi::Create(*config, &api, db->get(), &shops, clock);
   if (!page.ok()) {
-    std::fprintf(stderr, "persona-server: invalid config: %s\n",
-                 std::string(page.status().message()).c_str());
+    LogError("invalid config", {{"error", page.status().message()}});
     return 2;
   }
   absl::StatusOr<std::unique_ptr<Marketing>> marketing =
       Marketing::Create(*config, &api, page->get(), db->get(), &shops, clock);
   if (!marketing.ok()) {
-    std::fprintf(stderr, "persona-server: %s%s\n",
-                 absl::IsInvalidArgument(marketing.status()) ? "invalid config: " : "",
-                 std::string(marketing.status().message()).c_str());
+    LogError(absl::IsInvalidArgument(marketing.status()) ? "invalid config" : "cannot start",
+             {{"error", marketing.status().message()}});
     return absl::IsInvalidArgument(marketing.status()) ? 2 : 1;
   }
   // Re-reads the config file; on any problem the running config stays.
@@ -154,12 +177,11 @@ int Run() {
     response->set_config_file(absl::GetFlag(FLAGS_config));
     for (const Placement* p : (*page)->placements()->All()) response->add_placements(p->name);
     response->set_reloaded_time_ms(clock->NowMs());
-    std::fprintf(stderr, "persona-server: config reloaded (%d placements)\n",
-                 response->placements_size());
+    LogInfo("config reloaded", {{"placements", response->placements_size()}});
     return absl::OkStatus();
   };
   if (absl::Status s = LoadDemoIfEmpty(*config, **db, api, *clock); !s.ok()) {
-    std::fprintf(stderr, "persona-server: demo import failed: %s\n", s.ToString().c_str());
+    LogError("demo import failed", {{"error", s}});
     return 1;
   }
 
@@ -181,6 +203,7 @@ int Run() {
   MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
   // Every rpc passes the gate; the operations hooks (auth, limits, metrics) join it here.
   CallGate gate(config->server().default_shop());
+  (*observability)->AddHooks(gate);  // first: they see every call, rejected ones too
   (*security)->AddHooks(gate);
   auto services = MakeServices({.gate = &gate, .api = &api, .page = page->get(),
                                 .metrics = &metrics, .worker = &worker, .reload_config = reload});
@@ -190,8 +213,7 @@ int Run() {
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    std::fprintf(stderr, "persona-server: cannot listen on %s\n",
-                 config->server().listen_address().c_str());
+    LogError("cannot listen", {{"address", config->server().listen_address()}});
     worker.Stop();
     training_thread.join();
     return 1;
@@ -199,7 +221,7 @@ int Run() {
   server->GetHealthCheckService()->SetServingStatus(true);
   if (!config->server().port_file().empty()) {
     if (absl::Status s = WritePortFile(config->server().port_file(), port); !s.ok()) {
-      std::fprintf(stderr, "persona-server: %s\n", s.ToString().c_str());
+      LogError("cannot write the port file", {{"error", s}});
       server->Shutdown();
       worker.Stop();
       training_thread.join();
@@ -207,7 +229,7 @@ int Run() {
     }
   }
   if (absl::Status s = (*marketing)->Start(*config); !s.ok()) {
-    std::fprintf(stderr, "persona-server: %s\n", s.ToString().c_str());
+    LogError("cannot start", {{"error", s}});
     server->Shutdown();
     worker.Stop();
     training_thread.join();
@@ -220,18 +242,17 @@ int Run() {
                                      config->http().cors_origins().end());
     RegisterJsonGateway(*http, server->InProcessChannel(grpc::ChannelArguments()), json_options);
   }
-  std::fprintf(stderr, "persona-server: serving on port %d (data in %s)\n", port,
-               db_options.path.c_str());
+  LogInfo("serving", {{"port", port}, {"metrics_port", (*observability)->metrics_port()},
+                      {"data_dir", db_options.path}});
 
   int signal = 0;
   while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
     v1::ReloadConfigResponse ignored;
     if (absl::Status s = reload(&ignored); !s.ok()) {
-      std::fprintf(stderr, "persona-server: config reload refused, keeping the running config: %s\n",
-                   std::string(s.message()).c_str());
+      LogWarning("config reload refused, keeping the running config", {{"error", s.message()}});
     }
   }
-  std::fprintf(stderr, "persona-server: signal %d; draining\n", signal);
+  LogInfo("draining", {{"signal", signal}});
   const int64_t drain_start = clock->NowMs();
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -240,12 +261,11 @@ int Run() {
   training_thread.join();
   const int64_t flush_start = clock->NowMs();
   if (absl::Status s = (*db)->Flush(); !s.ok()) {
-    std::fprintf(stderr, "persona-server: flush failed: %s\n", s.ToString().c_str());
+    LogError("flush failed", {{"error", s}});
     return 1;
   }
-  std::fprintf(stderr, "persona-server: stopped (drained in %lld ms, flushed in %lld ms)\n",
-               static_cast<long long>(flush_start - drain_start),
-               static_cast<long long>(clock->NowMs() - flush_start));
+  LogInfo("stopped", {{"drain_ms", flush_start - drain_start},
+                      {"flush_ms", clock->NowMs() - flush_start}});
   return 0;
 }
 
@@ -253,11 +273,22 @@ int Run() {
 }  // namespace persona::server
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "persona-server [--config=FILE] [--listen=host:port] [--data_dir=DIR] ...\n"
+  persona::server::SetLogFormat(persona::server::AutoLogFormat());
+  persona::server::SetArguments() = persona::server::TakeSetArguments(argc, argv);
+  absl::SetProgramUsageMessage(absl::StrCat(
+      "persona-server [--config=FILE] [--listen=host:port] [--data_dir=DIR] [--set=path=value] ...\n"
       "Serves Persona's gRPC API. Every setting lives in the config file "
       "(persona.config.v1.Config, text format; see deploy/persona.textproto); "
-      "the flags below override the most common ones.");
+      "the flags below override the most common ones.\n",
+      persona::server::ConfigHelp()));
+  absl::FlagsUsageConfig usage;  // --help lists the server's own flags, not only --helpfull
+  usage.contains_help_flags = [](absl::string_view file) { return absl::StrContains(file, "server/"); };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.normalize_filename = [](absl::string_view file) {
+    const size_t at = file.rfind("server/");
+    return std::string(at == absl::string_view::npos ? file : file.substr(at));
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   // Debian's abseil checks every Mutex acquisition for lock-order cycles, a
   // debugging aid that costs ~15% of an empty call; tests keep it on.

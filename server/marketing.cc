@@ -8,6 +8,7 @@
 #include "server/config.h"
 #include "server/email_links.h"
 #include "server/grpc_marketing.h"
+#include "server/log.h"
 #include "server/marketing_config.h"
 
 namespace persona::server {
@@ -82,8 +83,8 @@ absl::Status Marketing::Start(const config::v1::Config& config) {
                                        {.fallback_image_url = h.fallback_image_url(),
                                         .fallback_click_url = h.fallback_click_url()}));
     if (!h.port_file().empty()) RETURN_IF_ERROR(WritePortFile(h.port_file(), http_->port()));
-    std::fprintf(stderr, "persona-server: HTTP (email links) on %s:%d\n", options.host.c_str(),
-                 http_->port());
+    LogInfo("HTTP (email links) listening",
+            {{"address", absl::StrCat(options.host, ":", http_->port())}});
   }
   engine_->Start();
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "model/segments/rfm.h"
+#include "server/log.h"
 #include "server/segment_facts.h"
 #include "server/visitor.h"
 
@@ -277,8 +278,7 @@ void SegmentEngine::Loop() {
     auto shops = db_->ListShops();
     for (const std::string& shop : shops.ok() ? *shops : std::vector<std::string>{}) {
       if (auto pass = RunPass(shop); !pass.ok()) {
-        std::fprintf(stderr, "segments: pass of shop %s failed: %s\n", shop.c_str(),
-                     std::string(pass.status().message()).c_str());
+        LogError("segment pass failed", {{"shop", shop}, {"error", pass.status()}});
       }
     }
     lock.lock();

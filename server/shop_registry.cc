@@ -5,6 +5,7 @@
 
 #include "common/status_macros.h"
 #include "server/convert.h"
+#include "server/log.h"
 
 namespace persona::server {
 
@@ -42,6 +43,11 @@ void Shop::SetModel(std::shared_ptr<const ServingModel> model) {
   absl::MutexLock lock(&mu_);
   model_ = std::move(model);
   catalog_dirty_ = true;  // realign the model's item ids with the catalog
+}
+
+std::shared_ptr<const ServingModel> Shop::model() const {
+  absl::MutexLock lock(&mu_);
+  return model_;
 }
 
 rec::ItemStatsRecord Shop::ItemStats(const std::string& item_id) const {
@@ -138,8 +144,8 @@ void Shop::AlignModel(ShopSnapshot& next) {
     next.als = *std::move(als);
     next.similar = std::make_shared<model::SimilarItemsRecommender>(next.als->factors());
   } else {
-    std::fprintf(stderr, "persona-server: shop '%s': model %s cannot serve: %s\n", name_.c_str(),
-                 model_->version.c_str(), als.status().ToString().c_str());
+    LogError("model cannot serve", {{"shop", name_}, {"version", model_->version},
+                                    {"error", als.status()}});
   }
   next.bought_together = model::BoughtTogetherRecommender::Create(next.catalog,
                                                                   model_->bought_together);
@@ -149,6 +155,14 @@ void Shop::AlignModel(ShopSnapshot& next) {
 
 ShopRegistry::ShopRegistry(storage::Database* db, ShopOptions options, const Clock* clock)
     : db_(db), options_(options), clock_(clock) {}
+
+std::vector<Shop*> ShopRegistry::Loaded() {
+  absl::MutexLock lock(&mu_);
+  std::vector<Shop*> shops;
+  shops.reserve(shops_.size());
+  for (const auto& [name, shop] : shops_) shops.push_back(shop.get());
+  return shops;
+}
 
 absl::StatusOr<Shop*> ShopRegistry::Get(const std::string& name) {
   absl::MutexLock lock(&mu_);

@@ -88,6 +88,9 @@ class Shop {
   void SetModel(std::shared_ptr<const ServingModel> model);
   // Returns the item's statistics (zero when it has none).
   rec::ItemStatsRecord ItemStats(const std::string& item_id) const;
+  // Returns the model set last (null when none), without rebuilding the
+  // snapshot; for metrics.
+  std::shared_ptr<const ServingModel> model() const;
 
   // Events accepted since this process started.
   std::atomic<int64_t> events_since_start{0};
@@ -119,6 +122,9 @@ class ShopRegistry {
 
   // Returns the shop's state, loading it from storage on first use.
   absl::StatusOr<Shop*> Get(const std::string& shop);
+  // Returns the shops loaded so far (they live as long as the registry),
+  // without loading any; for metrics.
+  std::vector<Shop*> Loaded();
 
  private:
   storage::Database* const db_;

@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "model/interactions.h"
 #include "model/serving_model.h"
+#include "server/log.h"
 
 namespace persona::server {
 namespace {
@@ -192,11 +193,8 @@ absl::StatusOr<std::shared_ptr<const ServingModel>> Trainer::LoadStored(const st
       loaded = std::make_shared<const ServingModel>(*std::move(model));
       return false;
     }
-    std::fprintf(stderr,
-                 "persona-server: shop '%s': stored model %.*s is refused (%s); trying an older "
-                 "one. Retrain with `persona train` to replace it.\n",
-                 shop.c_str(), static_cast<int>(version.size()), version.data(),
-                 model.status().ToString().c_str());
+    LogWarning("stored model refused; trying an older one (retrain with `persona train`)",
+               {{"shop", shop}, {"version", version}, {"error", model.status()}});
     return true;
   }));
   if (loaded == nullptr) return absl::NotFoundError(absl::StrCat("no usable model for '", shop, "'"));

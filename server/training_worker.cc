@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "server/log.h"
+
 namespace persona::server {
 namespace {
 
@@ -12,16 +14,13 @@ constexpr absl::Duration kScheduleTick = absl::Seconds(30);
 
 void Log(const std::string& shop, const absl::StatusOr<std::shared_ptr<const ServingModel>>& r) {
   if (r.ok()) {
-    std::fprintf(stderr, "persona-server: shop '%s': model %s trained in %.2f s (%lld users, "
-                 "%lld interactions)\n", shop.c_str(), (*r)->version.c_str(),
-                 (*r)->training_seconds, static_cast<long long>((*r)->users),
-                 static_cast<long long>((*r)->interactions));
+    LogInfo("model trained", {{"shop", shop}, {"version", (*r)->version},
+                              {"seconds", (*r)->training_seconds}, {"users", (*r)->users},
+                              {"interactions", (*r)->interactions}});
   } else if (absl::IsFailedPrecondition(r.status())) {
-    std::fprintf(stderr, "persona-server: shop '%s': serving popularity only: %s\n", shop.c_str(),
-                 std::string(r.status().message()).c_str());
+    LogInfo("serving popularity only", {{"shop", shop}, {"reason", r.status().message()}});
   } else {
-    std::fprintf(stderr, "persona-server: shop '%s': training failed: %s\n", shop.c_str(),
-                 r.status().ToString().c_str());
+    LogError("training failed", {{"shop", shop}, {"error", r.status()}});
   }
 }
 
@@ -51,14 +50,14 @@ void TrainingWorker::BuildMissingAnn() {
     const auto start = std::chrono::steady_clock::now();
     auto index = model::AnnIndex::Build(snap->als->factors(), model::AnnOptions());
     if (!index.ok()) {
-      std::fprintf(stderr, "persona-server: shop '%s': approximate index failed: %s\n",
-                   shop.c_str(), index.status().ToString().c_str());
+      LogError("approximate index failed", {{"shop", shop}, {"error", index.status()}});
       continue;
     }
     snap->als->SetAnn(std::shared_ptr<const model::AnnIndex>(*std::move(index)));
-    std::fprintf(stderr, "persona-server: shop '%s': approximate index over %d items built in "
-                 "%.1f s\n", shop.c_str(), snap->catalog->size(),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    LogInfo("approximate index built",
+            {{"shop", shop}, {"items", snap->catalog->size()},
+             {"seconds",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}});
   }
 }
 
@@ -77,8 +76,7 @@ void TrainingWorker::LoadOrQueueAll() {
   for (const std::string& shop : *shops) {
     auto loaded = trainer_->LoadStored(shop);
     if (loaded.ok()) {
-      std::fprintf(stderr, "persona-server: shop '%s': serving stored model %s\n", shop.c_str(),
-                   (*loaded)->version.c_str());
+      LogInfo("serving stored model", {{"shop", shop}, {"version", (*loaded)->version}});
     } else {
       Request(shop, [shop](auto result) { Log(shop, result); });
     }

@@ -287,6 +287,16 @@ class MarketingStore {
                                                         const std::function<std::string()>& make) = 0;
 };
 
+// One RocksDB figure for monitoring (storage/statistics.cc lists them).
+struct StorageStatistic {
+  // RocksDB's own name: a ticker ("rocksdb.block.cache.hit") or a property
+  // ("rocksdb.estimate-live-data-size").
+  std::string name;
+  double value = 0;
+  // Tickers count since the database was opened; properties are current.
+  bool cumulative = false;
+};
+
 // One shop's counters.
 struct ShopCounters {
   rec::ShopRecord record;
@@ -372,6 +382,9 @@ class Database {
   virtual absl::StatusOr<ShopCounters> GetShopCounters(std::string_view shop) = 0;
   // Flushes memtables and syncs the WAL; for shutdown.
   virtual absl::Status Flush() = 0;
+  // Returns RocksDB's cache, traffic and compaction figures; cheap, for
+  // metrics scrapes.
+  virtual std::vector<StorageStatistic> Statistics() = 0;
 };
 
 }  // namespace persona::storage

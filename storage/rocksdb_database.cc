@@ -18,6 +18,7 @@
 #include "rocksdb/table.h"
 #include "storage/keys.h"
 #include "storage/maintenance_internal.h"
+#include "storage/statistics_internal.h"
 #include "storage/rocksdb_internal.h"
 
 namespace persona::storage {
@@ -132,6 +133,7 @@ class RocksDbDatabase : public Database {
   absl::StatusOr<std::vector<std::string>> ListShops() override;
   absl::StatusOr<ShopCounters> GetShopCounters(std::string_view shop) override;
   absl::Status Flush() override;
+  std::vector<StorageStatistic> Statistics() override { return internal::ReadStatistics(*ctx_); }
 
   // Checks the schema record, writing it into a new store.
   absl::Status CheckSchema();
@@ -261,6 +263,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   auto cache = rocksdb::NewLRUCache(static_cast<size_t>(ctx->options.block_cache_mb) << 20);
   rocksdb::DBOptions db_options = DbOptions();
   db_options.info_log = internal::NewInfoLog(options.path);  // survives a full disk
+  db_options.statistics = internal::NewStatistics();         // for Statistics()
   const rocksdb::ColumnFamilyOptions cf_options = CfOptions(cache);
   // Open every family on disk (a newer binary may have added some), plus ours.
   std::vector<std::string> names;
