@@ -11,6 +11,7 @@
 #include "common/recommendation_id.h"
 #include "common/status_macros.h"
 #include "server/campaign_api.h"
+#include "server/call_context.h"
 #include "server/campaign_run.h"
 #include "server/recommend_pipeline.h"
 #include "server/visitor.h"
@@ -205,6 +206,9 @@ void CampaignApi::AddLinks(const CampaignRun& run, const std::string& customer, 
 }
 
 absl::Status CampaignApi::RunBlock(CampaignRun& run) {
+  // A client that went away (or a deadline that passed) stops the run
+  // before the block's work, so it stops within one block.
+  RETURN_IF_ERROR(CheckCurrentCall("a campaign block"));
   std::vector<Member>& block = run.block;
   if (run.audience) {
     // Segment membership, evaluated on both cores; non-members are dropped.
@@ -288,6 +292,8 @@ absl::Status CampaignApi::RunBlock(CampaignRun& run) {
       AddLinks(run, m.id, k, item);
     }
   }
+  // Nobody will receive these rows: record no sends (a resumed run sends them).
+  RETURN_IF_ERROR(CheckCurrentCall("recording a campaign block's sends"));
   if (!run.req.dry_run() && sends.events_size() > 0) {
     v1::TrackEventsResponse tracked;
     RETURN_IF_ERROR(api_->TrackEvents(sends, &tracked));

@@ -10,6 +10,7 @@
 #include "common/keys.h"
 #include "google/protobuf/text_format.h"
 #include "server/cluster_config.h"
+#include "server/overload.h"
 #include "server/observability_config.h"
 #include "server/security.h"
 
@@ -73,6 +74,7 @@ void ApplyDefaults(cfg::Config& c) {
   auto* attribution = c.mutable_attribution();
   if (attribution->attribution_window_hours() == 0) attribution->set_attribution_window_hours(168);
   ApplyClusterDefaults(c);
+  ApplyOverloadDefaults(c);
   ApplyObservabilityDefaults(c);
   ApplySecurityDefaults(c);
 }
@@ -136,6 +138,7 @@ absl::Status ValidateConfig(const cfg::Config& c) {
     return Field("attribution.attribution_window_hours", "must be between 1 and 8760");
   }
   if (absl::Status s = ValidateClusterConfig(c); !s.ok()) return s;
+  if (absl::Status s = ValidateOverloadConfig(c); !s.ok()) return s;
   if (absl::Status s = ValidateObservabilityConfig(c); !s.ok()) return s;
   if (absl::Status s = ValidateSecurityConfig(c); !s.ok()) return s;
   return absl::OkStatus();

@@ -8,6 +8,7 @@
 #include "persona/v1/events.grpc.pb.h"
 #include "persona/v1/metrics.grpc.pb.h"
 #include "persona/v1/recommend.grpc.pb.h"
+#include "server/call_context.h"
 #include "server/log.h"
 
 namespace persona::server {
@@ -317,7 +318,8 @@ class AdminService final : public v1::AdminService::CallbackService {
                                     ? api_->DescribeModel(shop, **model, resp)
                                     : model.status();
           reactor->Finish(ToGrpcStatus(gated->Finish(std::move(status))));
-        });
+        },
+        CallContext::Of(ctx));  // `ctx` lives until the reactor finishes
     return reactor;
   }
   ServerUnaryReactor* GetModelInfo(CallbackServerContext* ctx,

@@ -30,6 +30,7 @@
 #include "server/log.h"
 #include "server/marketing.h"
 #include "server/observability.h"
+#include "server/overload.h"
 #include "server/security.h"
 #include "server/page_api.h"
 #include "server/shop_registry.h"
@@ -192,6 +193,7 @@ int Run() {
   builder.AddListeningPort(config->server().listen_address(), (*security)->server_credentials(),
                            &port);
   builder.SetMaxReceiveMessageSize(config->limits().max_message_bytes());
+  LimitServer(config->overload(), builder);
   // Models: stored ones serve at once; shops without one train in the background,
   // unless the replica only serves what `persona cluster train` publishes.
   const bool publish_only = config->cluster().publish_only();
@@ -205,6 +207,7 @@ int Run() {
   CallGate gate(config->server().default_shop());
   (*observability)->AddHooks(gate);  // first: they see every call, rejected ones too
   (*security)->AddHooks(gate);
+  Admission* admission = AddAdmission(config->overload(), clock, gate);  // after auth and rate limits
   auto services = MakeServices({.gate = &gate, .api = &api, .page = page->get(),
                                 .metrics = &metrics, .worker = &worker, .reload_config = reload});
   for (auto& service : (*marketing)->Services(&gate)) services.push_back(std::move(service));
@@ -254,8 +257,7 @@ int Run() {
   }
   LogInfo("draining", {{"signal", signal}});
   const int64_t drain_start = clock->NowMs();
-  server->GetHealthCheckService()->SetServingStatus(false);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  DrainServer(config->overload(), *server, *admission);  // NOT_SERVING, refuse, grace, cancel
   (*marketing)->Stop();
   worker.Stop();
   training_thread.join();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "server/call_context.h"
 #include "server/recommend_pipeline.h"
 #include "server/rules_stage.h"
 #include "server/validation.h"
@@ -94,6 +95,7 @@ absl::StatusOr<PageApi::CallState> PageApi::Begin(const std::string& requested_s
   options.personalize_without_consent = personalize_without_consent_;
   ASSIGN_OR_RETURN(call.visitor, LoadVisitor(*db_, shop, *call.snap, customer_id, session_id,
                                              options, call.now_ms));
+  RETURN_IF_ERROR(CheckCurrentCall("scoring"));  // the client may have gone while we read
   call.context = ToIndices(context_ids, *call.snap->catalog);
   call.placements = placements_.Get();
   {

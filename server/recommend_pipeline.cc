@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "common/recommendation_id.h"
 #include "common/status_macros.h"
+#include "server/call_context.h"
 #include "model/blend.h"
 #include "model/experiment.h"
 #include "server/rules_stage.h"
@@ -358,6 +359,7 @@ absl::Status FinishPlacement(const PipelineEnv& env, const ShopSnapshot& snap,
                              const Visitor& visitor, PreparedPlacement& p,
                              const std::vector<model::ScoredItem>* als_answer, PageState* page,
                              v1::RecommendResponse* out) {
+  RETURN_IF_ERROR(CheckCurrentCall("scoring"));
   const Answer answer = Choose(snap, visitor, *p.variant, *p.rules, p.context_items, p.count,
                                env.now_ms, p.allowed, &env.segment_best_sellers, als_answer);
   // A scroll keeps the list's recommendation id.
@@ -406,6 +408,7 @@ absl::Status RankList(const PipelineEnv& env, const ShopSnapshot& snap, const Vi
   Exclude(snap, visitor, {}, ask, none, nullptr, rules, allowed);
   const int count = allowed.Count();
   const model::ItemMask rankable = allowed;
+  RETURN_IF_ERROR(CheckCurrentCall("ranking the list"));
   Answer answer = Choose(snap, visitor, *variant, rules, context_items, count, env.now_ms, allowed,
                          &env.segment_best_sellers);
   Describe(snap, visitor, name, variant->name, answer.modelled, env.now_ms, out);

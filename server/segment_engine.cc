@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "model/segments/rfm.h"
+#include "server/call_context.h"
 #include "server/log.h"
 #include "server/segment_facts.h"
 #include "server/visitor.h"
@@ -166,12 +167,20 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
     state->model_version = als->version();
   }
 
+  // A refresh whose caller went away stops every 1024 customers (passes in
+  // the background have no caller and run to the end).
+  absl::Status stopped;
+  auto keep_going = [&stopped, n = int64_t{0}]() mutable {
+    if (++n % 1024 == 0) stopped = CheckCurrentCall("the segment pass");
+    return stopped.ok();
+  };
   // First scan: RFM inputs, and factor vectors of consenting customers.
   std::vector<seg::RfmInput> rfm;
   std::vector<float> user;
   RETURN_IF_ERROR(db_->profiles().ScanCustomerProfiles(
       shop, "", [&](std::string_view id, const rec::CustomerRecord* c,
                     const rec::SubjectAggregatesRecord* a) {
+        if (!keep_going()) return false;
         ++state->customers;
         if (a == nullptr) return true;
         if (a->orders() > 0) rfm.push_back({a->last_purchase_time_ms(), a->orders(), a->monetary()});
@@ -182,6 +191,8 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
         state->email_consent.push_back(c != nullptr && c->consent_email_marketing());
         return true;
       }));
+  RETURN_IF_ERROR(stopped);
+  RETURN_IF_ERROR(CheckCurrentCall("clustering personas"));
   state->cuts = seg::ComputeRfmCuts(std::span<const seg::RfmInput>(rfm), now);
 
   // Personas over the factor vectors.
@@ -205,6 +216,7 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
   RETURN_IF_ERROR(db_->profiles().ScanCustomerProfiles(
       shop, "", [&](std::string_view id, const rec::CustomerRecord* c,
                     const rec::SubjectAggregatesRecord* a) {
+        if (!keep_going()) return false;
         CustomerView v;
         v.facts = BuildFacts(id, c, a, *snap->catalog, now, settings_.affinity_half_life_ms);
         while (row < state->ids.size() && state->ids[row] < id) ++row;
@@ -224,6 +236,7 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
         }
         return true;
       }));
+  RETURN_IF_ERROR(stopped);
   state->personas = describer.Finish();
   for (auto& [stage, buyers] : stage_buyers) {
     std::vector<std::pair<int64_t, std::string>> ranked;

@@ -61,13 +61,13 @@ void TrainingWorker::BuildMissingAnn() {
   }
 }
 
-void TrainingWorker::Request(std::string shop, Done done) {
+void TrainingWorker::Request(std::string shop, Done done, CallContext call) {
   absl::MutexLock lock(&mu_);
   if (stopping_) {
     done(absl::CancelledError("the server is shutting down"));
     return;
   }
-  queue_.emplace_back(std::move(shop), std::move(done));
+  queue_.push_back({std::move(shop), std::move(done), call});
 }
 
 void TrainingWorker::LoadOrQueueAll() {
@@ -103,7 +103,7 @@ void TrainingWorker::RetrainStale() {
 
 void TrainingWorker::Run() {
   while (true) {
-    std::pair<std::string, Done> job;
+    Job job;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -116,15 +116,21 @@ void TrainingWorker::Run() {
         queue_.pop_front();
       }
     }
-    if (job.second) {
-      job.second(trainer_->Train(job.first));
+    if (job.done) {
+      // Nobody waits for a run whose caller went away: skip it.
+      absl::Status wanted = job.call.Check("training");
+      if (wanted.ok()) {
+        job.done(trainer_->Train(job.shop));
+      } else {
+        job.done(std::move(wanted));
+      }
     } else {
       RetrainStale();
     }
     BuildMissingAnn();
   }
   absl::MutexLock lock(&mu_);
-  for (auto& [shop, done] : queue_) done(absl::CancelledError("the server is shutting down"));
+  for (Job& job : queue_) job.done(absl::CancelledError("the server is shutting down"));
   queue_.clear();
 }
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "server/call_context.h"
 #include "server/trainer.h"
 #include "storage/database.h"
 
@@ -31,8 +32,11 @@ class TrainingWorker {
                  int32_t ann_min_items, const Clock* clock);
 
   // Queues a training run of `shop`; `done` runs on the worker thread (or
-  // with CANCELLED from Stop when the run never started).
-  void Request(std::string shop, Done done);
+  // with CANCELLED from Stop when the run never started). When `call` is
+  // cancelled or past its deadline by the time the run would start, `done`
+  // gets that status and nothing is trained; `call` must stay checkable
+  // until `done` runs.
+  void Request(std::string shop, Done done, CallContext call = CallContext());
   // Loads every shop's stored model; queues training where none is usable.
   void LoadOrQueueAll();
   // Processes requests and the schedule until Stop().
@@ -52,7 +56,12 @@ class TrainingWorker {
   const int32_t ann_min_items_;
   const Clock* const clock_;
   absl::Mutex mu_;
-  std::deque<std::pair<std::string, Done>> queue_ ABSL_GUARDED_BY(mu_);
+  struct Job {
+    std::string shop;
+    Done done;
+    CallContext call;
+  };
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // When each shop was last trained or tried; only the worker thread uses it.
   absl::flat_hash_map<std::string, int64_t> last_attempt_ms_;
