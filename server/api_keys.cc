@@ -50,8 +50,9 @@ absl::StatusOr<ApiKey> ToKey(const cfg::SecurityConfig& s, int index) {
   key.id = c.id();
   std::optional<Sha256Digest> digest = ParseSha256Hex(c.sha256());
   if (!digest) {
-    return Invalid(field + ".sha256", "must be the secret's SHA-256 as 64 hex digits "
-                                      "(`persona keys new` prints it)");
+    return Invalid(field + ".sha256",
+                   "must be the secret's SHA-256 as 64 hex digits "
+                   "(`persona keys new` prints it)");
   }
   key.sha256 = *digest;
   key.role = FromConfigRole(c.role());
@@ -63,7 +64,8 @@ absl::StatusOr<ApiKey> ToKey(const cfg::SecurityConfig& s, int index) {
     if (shop == "*") {
       key.all_shops = true;
     } else if (auto p = NameProblem(shop); !p.empty()) {
-      return Invalid(field + ".shops", absl::StrCat("\"", shop.substr(0, 64), "\": ", std::string(p)));
+      return Invalid(field + ".shops",
+                     absl::StrCat("\"", shop.substr(0, 64), "\": ", std::string(p)));
     } else {
       key.shops.insert(shop);
     }

@@ -47,14 +47,14 @@ absl::Status AuthHook::CheckStart(const KeyTable& table, std::optional<std::stri
   *key = table.Authenticate(*secret);
   if (*key == nullptr) return absl::UnauthenticatedError("unknown API key");
   if ((*key)->role < rpc.min_role) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("API key '", (*key)->id, "' has role ", std::string(RoleName((*key)->role)), "; ",
-                     std::string(rpc.method), " needs role ", std::string(RoleName(rpc.min_role))));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "API key '", (*key)->id, "' has role ", std::string(RoleName((*key)->role)), "; ",
+        std::string(rpc.method), " needs role ", std::string(RoleName(rpc.min_role))));
   }
   if (rpc.scope == RpcScope::kServer && !(*key)->all_shops) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("API key '", (*key)->id, "' is limited to some shops; ", std::string(rpc.method),
-                     " acts on the whole server and needs a key for every shop (\"*\")"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "API key '", (*key)->id, "' is limited to some shops; ", std::string(rpc.method),
+        " acts on the whole server and needs a key for every shop (\"*\")"));
   }
   return absl::OkStatus();
 }

@@ -20,8 +20,7 @@ bool TokenBucket::Take(const RateLimit& limit, int64_t now_ms) {
   return true;
 }
 
-RateLimitHook::Bucket* RateLimitHook::BucketOf(const std::string& key_id,
-                                               const RateLimit& limit) {
+RateLimitHook::Bucket* RateLimitHook::BucketOf(const std::string& key_id, const RateLimit& limit) {
   {
     absl::ReaderMutexLock lock(&mu_);
     auto it = buckets_.find(key_id);
@@ -46,9 +45,8 @@ absl::Status RateLimitHook::Take(const CallState& call) {
   }
   if (taken) return absl::OkStatus();
   return absl::ResourceExhaustedError(
-      absl::StrCat("rate limit of API key '", key->id, "' exceeded: ",
-                   key->rate_limit.per_second, " requests per second, burst ",
-                   key->rate_limit.burst, "; retry later"));
+      absl::StrCat("rate limit of API key '", key->id, "' exceeded: ", key->rate_limit.per_second,
+                   " requests per second, burst ", key->rate_limit.burst, "; retry later"));
 }
 
 absl::Status RateLimitHook::OnStart(CallState& call) { return Take(call); }

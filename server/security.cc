@@ -25,11 +25,13 @@ void WarnIfExposed(const cfg::Config& config, const KeyTable& keys) {
   const std::string& grpc_address = config.server().listen_address();
   if (IsLoopbackAddress(grpc_address)) return;
   if (keys.empty()) {
-    Warn(absl::StrCat("gRPC listens on ", grpc_address, " without API keys: anyone who can "
+    Warn(absl::StrCat("gRPC listens on ", grpc_address,
+                      " without API keys: anyone who can "
                       "reach it may call every rpc (set security.api_keys)"));
   }
   if (config.security().tls().cert_file().empty()) {
-    Warn(absl::StrCat("gRPC listens on ", grpc_address, " without TLS: keys and data cross "
+    Warn(absl::StrCat("gRPC listens on ", grpc_address,
+                      " without TLS: keys and data cross "
                       "the network in the clear unless a proxy encrypts them (set "
                       "security.tls)"));
   }
@@ -39,7 +41,8 @@ void WarnIfExposed(const cfg::Config& config, const KeyTable& keys) {
 
 void ApplySecurityDefaults(cfg::Config& config) {
   auto* limits = config.mutable_limits();
-  if (limits->max_stream_messages() == 0) limits->set_max_stream_messages(kDefaultMaxStreamMessages);
+  if (limits->max_stream_messages() == 0)
+    limits->set_max_stream_messages(kDefaultMaxStreamMessages);
 }
 
 absl::Status ValidateSecurityConfig(const cfg::Config& config) {

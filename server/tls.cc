@@ -32,12 +32,19 @@ absl::StatusOr<std::string> ReadPem(std::string_view field, const std::string& p
   return text.str();
 }
 
-struct BioDeleter { void operator()(BIO* b) const { BIO_free(b); } };
-struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
-struct KeyDeleter { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct KeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
 
 std::unique_ptr<BIO, BioDeleter> MemoryBio(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return std::unique_ptr<BIO, BioDeleter>(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
 // Checks that `cert_pem` starts with a certificate whose key is `key_pem`.
@@ -53,13 +60,14 @@ absl::Status CheckKeyPair(const cfg::TlsConfig& tls, const std::string& cert_pem
       PEM_read_bio_PrivateKey(MemoryBio(key_pem).get(), nullptr, nullptr, nullptr));
   if (key == nullptr) {
     ERR_clear_error();
-    return Invalid("key_file", absl::StrCat(tls.key_file(),
-                                            " holds no unencrypted PEM private key"));
+    return Invalid("key_file",
+                   absl::StrCat(tls.key_file(), " holds no unencrypted PEM private key"));
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();
-    return Invalid("key_file", absl::StrCat(tls.key_file(), " is not the key of the certificate in ",
-                                            tls.cert_file()));
+    return Invalid(
+        "key_file",
+        absl::StrCat(tls.key_file(), " is not the key of the certificate in ", tls.cert_file()));
   }
   return absl::OkStatus();
 }
@@ -72,8 +80,9 @@ absl::Status ValidateTlsConfig(const cfg::TlsConfig& tls) {
                    "cert_file and key_file are set together");
   }
   if (!tls.client_ca_file().empty() && tls.cert_file().empty()) {
-    return Invalid("client_ca_file", "needs cert_file and key_file (client certificates are "
-                                     "only asked for over TLS)");
+    return Invalid("client_ca_file",
+                   "needs cert_file and key_file (client certificates are "
+                   "only asked for over TLS)");
   }
   if (tls.require_client_cert() && tls.client_ca_file().empty()) {
     return Invalid("require_client_cert", "needs client_ca_file to verify certificates against");

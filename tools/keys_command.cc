@@ -57,10 +57,12 @@ std::string ConfigEntry(const Flags& flags, const std::string& role, const std::
 int RunNew(int argc, char** argv) {
   Flags flags("persona keys new --id=NAME --role=frontend|marketing|admin --shops=a,b|* [flags]");
   flags.Value("id", "", "the key's name in logs and errors: 1..64 of [a-z0-9_-] (required)");
-  flags.Value("role", "", "frontend (recommend, track), marketing (campaigns, segments, "
-                          "targeting) or admin (everything) (required)");
-  flags.Value("shops", "", "comma-separated shops the key may act on; '*' for every shop "
-                           "(required)");
+  flags.Value("role", "",
+              "frontend (recommend, track), marketing (campaigns, segments, "
+              "targeting) or admin (everything) (required)");
+  flags.Value("shops", "",
+              "comma-separated shops the key may act on; '*' for every shop "
+              "(required)");
   flags.Value("rps", "0", "rate limit in calls per second (0: the role's default)");
   flags.Value("burst", "0", "rate limit bucket size in calls (0: one second's worth)");
   if (int code = ParseOrExit(flags, "keys new", argc, argv); code >= 0) return code;
@@ -79,8 +81,8 @@ int RunNew(int argc, char** argv) {
   if (!rps.ok()) return Usage(kCommand, rps.status());
   if (!burst.ok()) return Usage(kCommand, burst.status());
   if (!(*rps >= 0 && *rps <= 1e6) || *burst < 0 || *burst > 10'000'000) {
-    return Usage(kCommand, absl::InvalidArgumentError(
-                               "--rps must be 0..1000000 and --burst 0..10000000"));
+    return Usage(kCommand,
+                 absl::InvalidArgumentError("--rps must be 0..1000000 and --burst 0..10000000"));
   }
   absl::StatusOr<std::string> secret = server::NewApiKeySecret();
   if (!secret.ok()) return Fail(kCommand, secret.status());
