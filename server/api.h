@@ -16,6 +16,7 @@
 #include "persona/v1/customers.pb.h"
 #include "persona/v1/events.pb.h"
 #include "persona/v1/recommend.pb.h"
+#include "server/customer_privacy.h"
 #include "server/shop_registry.h"
 #include "server/serving_model.h"
 #include "server/validation.h"
@@ -63,6 +64,10 @@ class PersonaApi {
 
   const persona::config::v1::Config& config() const { return config_; }
 
+  // Lets erasure and export reach what is held outside storage (see
+  // server/customer_privacy.h). Call once, before serving.
+  void SetCustomerDataHooks(CustomerDataHooks hooks) { hooks_ = std::move(hooks); }
+
  private:
   ValidationLimits Limits() const;
   absl::Status FillProfile(const std::string& shop, const storage::Subject& subject,
@@ -72,6 +77,7 @@ class PersonaApi {
   storage::Database* const db_;
   ShopRegistry* const shops_;
   const Clock* const clock_;
+  CustomerDataHooks hooks_;
 };
 
 }  // namespace persona::server

@@ -1,11 +1,11 @@
-// PersonaApi: customers, profiles, erasure and export.
+// PersonaApi: customers, profiles, erasure and export (the parts beyond the
+// storage records are in customer_privacy.cc).
 #include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "common/decay.h"
 #include "common/status_macros.h"
-#include "google/protobuf/util/json_util.h"
 #include "server/api.h"
 #include "server/convert.h"
 
@@ -148,8 +148,15 @@ absl::Status PersonaApi::EraseCustomer(const v1::EraseCustomerRequest& request,
                                        v1::EraseCustomerResponse* response) {
   ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
   if (auto p = CheckId("customer_id", request.customer_id(), true)) return ToStatus(*p);
-  ASSIGN_OR_RETURN(const int64_t deleted, db_->profiles().EraseCustomer(shop, request.customer_id()));
-  response->set_records_deleted(deleted);
+  const std::string& id = request.customer_id();
+  absl::StatusOr<int64_t> deleted = db_->profiles().EraseCustomer(shop, id);
+  if (!deleted.ok() && !absl::IsNotFound(deleted.status())) return deleted.status();
+  // Copies outside the records go even when storage held nothing (a retry
+  // after a failure below, or a pass that ran before an earlier erasure).
+  ASSIGN_OR_RETURN(const int64_t models, ScrubCustomerFromModels(*db_, *shops_, shop, id));
+  if (hooks_.on_erased) hooks_.on_erased(shop, id);
+  if (!deleted.ok() && models == 0) return deleted.status();
+  response->set_records_deleted(deleted.value_or(0) + models);
   return absl::OkStatus();
 }
 
@@ -159,13 +166,11 @@ absl::Status PersonaApi::ExportCustomer(const v1::ExportCustomerRequest& request
   if (auto p = CheckId("customer_id", request.customer_id(), true)) return ToStatus(*p);
   v1::Profile profile;
   RETURN_IF_ERROR(FillProfile(shop, storage::Subject::Customer(request.customer_id()),
-                              config_.storage().max_events_per_subject(), &profile));
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  const auto status = google::protobuf::util::MessageToJsonString(profile, &json, options);
-  if (!status.ok()) return absl::InternalError(std::string(status.message()));
+                              /*recent_events=*/0, &profile));
+  ASSIGN_OR_RETURN(std::string json,
+                   ExportCustomerJson(*db_, shop, request.customer_id(), profile,
+                                      config_.storage().max_events_per_subject(), clock_->NowMs(),
+                                      hooks_));
   response->set_json(std::move(json));
   return absl::OkStatus();
 }

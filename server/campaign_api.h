@@ -77,6 +77,8 @@ class CampaignApi : public EmailSlotResolver {
   // Records a RECOMMENDATION_CLICK (channel EMAIL) carrying the send's
   // recommendation id, so later purchases are attributed to the campaign.
   absl::Status RecordClick(const LinkClaims& claims, const SlotItem& item) override;
+  // Forgets the open-time choices remembered for an erased customer.
+  void ForgetCustomer(const std::string& shop, const std::string& customer_id);
 
  private:
   struct CampaignRun;

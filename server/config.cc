@@ -10,8 +10,9 @@
 #include "common/keys.h"
 #include "google/protobuf/text_format.h"
 #include "server/cluster_config.h"
-#include "server/overload.h"
+#include "server/privacy_config.h"
 #include "server/observability_config.h"
+#include "server/overload.h"
 #include "server/security.h"
 
 namespace persona::server {
@@ -74,8 +75,9 @@ void ApplyDefaults(cfg::Config& c) {
   auto* attribution = c.mutable_attribution();
   if (attribution->attribution_window_hours() == 0) attribution->set_attribution_window_hours(168);
   ApplyClusterDefaults(c);
-  ApplyOverloadDefaults(c);
+  ApplyPrivacyDefaults(c);
   ApplyObservabilityDefaults(c);
+  ApplyOverloadDefaults(c);
   ApplySecurityDefaults(c);
 }
 
@@ -138,8 +140,9 @@ absl::Status ValidateConfig(const cfg::Config& c) {
     return Field("attribution.attribution_window_hours", "must be between 1 and 8760");
   }
   if (absl::Status s = ValidateClusterConfig(c); !s.ok()) return s;
-  if (absl::Status s = ValidateOverloadConfig(c); !s.ok()) return s;
+  if (absl::Status s = ValidatePrivacyConfig(c); !s.ok()) return s;
   if (absl::Status s = ValidateObservabilityConfig(c); !s.ok()) return s;
+  if (absl::Status s = ValidateOverloadConfig(c); !s.ok()) return s;
   if (absl::Status s = ValidateSecurityConfig(c); !s.ok()) return s;
   return absl::OkStatus();
 }

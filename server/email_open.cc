@@ -2,6 +2,7 @@
 // slot's best item when the email is opened (chosen as the campaign chose,
 // on the customer's profile and the catalog as they are now), and the click
 // recorded with the send's recommendation id.
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/campaign_api.h"
@@ -71,6 +72,17 @@ absl::StatusOr<SlotItem> CampaignApi::Resolve(const LinkClaims& claims) {
   if (slots_.size() >= kMaxRememberedSlots) slots_.clear();
   slots_[key] = {slot, now};
   return slot;
+}
+
+void CampaignApi::ForgetCustomer(const std::string& shop, const std::string& customer_id) {
+  const std::string nul(1, '\0');
+  const std::string prefix = absl::StrCat(shop, nul, customer_id, nul);
+  // Links may name no shop (the default one): forgetting too much only costs a recompute.
+  const std::string unnamed = absl::StrCat(nul, customer_id, nul);
+  absl::MutexLock lock(&slots_mu_);
+  absl::erase_if(slots_, [&](const auto& entry) {
+    return absl::StartsWith(entry.first, prefix) || absl::StartsWith(entry.first, unnamed);
+  });
 }
 
 absl::Status CampaignApi::RecordClick(const LinkClaims& claims, const SlotItem& item) {

@@ -25,11 +25,13 @@
 #include "server/config_overrides.h"
 #include "server/demo_import.h"
 #include "server/grpc_cluster.h"
+#include "server/grpc_operations.h"
 #include "server/grpc_services.h"
 #include "server/json_gateway.h"
 #include "server/log.h"
 #include "server/marketing.h"
 #include "server/observability.h"
+#include "server/offline_commands.h"
 #include "server/overload.h"
 #include "server/security.h"
 #include "server/page_api.h"
@@ -121,6 +123,7 @@ int Run() {
     return 2;
   }
   ApplyLogConfig(config->observability());
+  if (std::optional<int> code = RunOfflineCommand(*config)) return *code;  // restore, repair
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -170,6 +173,9 @@ int Run() {
              {{"error", marketing.status().message()}});
     return absl::IsInvalidArgument(marketing.status()) ? 2 : 1;
   }
+  api.SetCustomerDataHooks(MarketingCustomerHooks(marketing->get(), db->get(), &shops, clock));
+  OperationsApi operations(OperationsOptionsFrom(*config), db->get(), clock);  // backups, retention
+  operations.Start();
   // Re-reads the config file; on any problem the running config stays.
   auto reload = [&page, &security, clock](v1::ReloadConfigResponse* response) -> absl::Status {
     ASSIGN_OR_RETURN(cfg::Config next, LoadConfig());
@@ -213,6 +219,7 @@ int Run() {
   for (auto& service : (*marketing)->Services(&gate)) services.push_back(std::move(service));
   ClusterApi cluster({config->cluster().replica_name(), trainer_options}, &api, db->get(), &shops);
   services.push_back(MakeClusterService(&cluster, &gate));
+  services.push_back(MakeOperationsService(&operations, &gate));
   for (auto& service : services) builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -259,6 +266,7 @@ int Run() {
   const int64_t drain_start = clock->NowMs();
   DrainServer(config->overload(), *server, *admission);  // NOT_SERVING, refuse, grace, cancel
   (*marketing)->Stop();
+  operations.Stop();
   worker.Stop();
   training_thread.join();
   const int64_t flush_start = clock->NowMs();

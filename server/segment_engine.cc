@@ -79,9 +79,59 @@ absl::StatusOr<std::vector<CustomSegment>> SegmentEngine::LoadCustom(const std::
   return out;
 }
 
-void SegmentEngine::Publish(const std::string& shop, std::shared_ptr<const SegmentState> state) {
+namespace {
+
+// Returns `state` without the customers in `ids` (a copy only when it holds one).
+template <typename Ids>
+std::shared_ptr<const SegmentState> Without(std::shared_ptr<const SegmentState> state, const Ids& ids) {
+  std::vector<size_t> rows;
+  for (const auto& entry : ids) {
+    auto it = std::lower_bound(state->ids.begin(), state->ids.end(), entry.first);
+    if (it != state->ids.end() && *it == entry.first) rows.push_back(it - state->ids.begin());
+  }
+  if (rows.empty()) return state;
+  std::sort(rows.begin(), rows.end());
+  auto next = std::make_shared<SegmentState>();
+  *next = *state;
+  const size_t dim = static_cast<size_t>(state->dim);
+  for (auto r = rows.rbegin(); r != rows.rend(); ++r) {
+    next->ids.erase(next->ids.begin() + *r);
+    if (next->factors.size() >= (*r + 1) * dim) {
+      next->factors.erase(next->factors.begin() + *r * dim, next->factors.begin() + (*r + 1) * dim);
+    }
+    if (*r < next->email_consent.size()) next->email_consent.erase(next->email_consent.begin() + *r);
+  }
+  return next;
+}
+
+}  // namespace
+
+void SegmentEngine::Publish(const std::string& shop, std::shared_ptr<const SegmentState> state,
+                            uint64_t pass_start) {
   absl::MutexLock lock(&mu_);
+  auto forgotten = forgotten_.find(shop);
+  if (forgotten != forgotten_.end()) {
+    state = Without(std::move(state), forgotten->second);
+    // A pass that began after these were erased never read them.
+    if (pass_start != kNotAPass) {
+      absl::erase_if(forgotten->second, [&](const auto& e) { return e.second <= pass_start; });
+    }
+  }
   states_[shop] = std::move(state);
+}
+
+uint64_t SegmentEngine::ForgottenSoFar() {
+  absl::MutexLock lock(&mu_);
+  return forget_count_;
+}
+
+void SegmentEngine::ForgetCustomer(const std::string& shop, const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  forgotten_[shop][id] = ++forget_count_;
+  auto it = states_.find(shop);
+  if (it != states_.end()) {
+    it->second = Without(it->second, std::vector<std::pair<std::string, uint64_t>>{{id, 0}});
+  }
 }
 
 absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::State(const std::string& shop) {
@@ -154,6 +204,7 @@ std::vector<std::string> SegmentEngine::SegmentsOf(const SegmentState& state,
 
 absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const std::string& shop) {
   absl::MutexLock pass_lock(&pass_mu_);
+  const uint64_t forgotten_before = ForgottenSoFar();
   const auto started = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(Shop * shop_state, shops_->Get(shop));
   const std::shared_ptr<const ShopSnapshot> snap = shop_state->Snapshot();
@@ -265,8 +316,8 @@ absl::StatusOr<std::shared_ptr<const SegmentState>> SegmentEngine::RunPass(const
   RETURN_IF_ERROR(db_->marketing().PutSegmentSizes(shop, today, sizes));
   state->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  Publish(shop, state);
-  return state;
+  Publish(shop, state, forgotten_before);
+  return Current(shop);
 }
 
 void SegmentEngine::Start() {

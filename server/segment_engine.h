@@ -125,6 +125,10 @@ class SegmentEngine {
   // Re-reads the shop's custom segments into the current state (sizes of new
   // ones stay unknown until the next pass).
   absl::Status ReloadCustom(const std::string& shop);
+  // Drops an erased customer's id and factor row from the shop's published
+  // pass, and from the result of a pass running meanwhile (segment sizes
+  // and persona descriptions are counts and stay).
+  void ForgetCustomer(const std::string& shop, const std::string& id);
 
   // Evaluates one customer on `state` (either record may be null).
   CustomerView Evaluate(const SegmentState& state, const ShopSnapshot& snap, std::string_view id,
@@ -143,7 +147,14 @@ class SegmentEngine {
 
  private:
   absl::StatusOr<std::vector<CustomSegment>> LoadCustom(const std::string& shop);
-  void Publish(const std::string& shop, std::shared_ptr<const SegmentState> state);
+  // Publishes `state` without the customers forgotten since `pass_start`
+  // (the ForgetCustomer count when the pass began; kNotAPass for copies of
+  // the current state), dropping those forgotten before it.
+  static constexpr uint64_t kNotAPass = ~uint64_t{0};
+  void Publish(const std::string& shop, std::shared_ptr<const SegmentState> state,
+               uint64_t pass_start = kNotAPass);
+  // The ForgetCustomer count so far.
+  uint64_t ForgottenSoFar();
   void Loop();
 
   storage::Database* const db_;
@@ -156,6 +167,11 @@ class SegmentEngine {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const SegmentState>> states_
       ABSL_GUARDED_BY(mu_);
+  // Erased customers a running pass may still have read: shop -> id -> the
+  // ForgetCustomer count when forgotten.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, uint64_t>> forgotten_
+      ABSL_GUARDED_BY(mu_);
+  uint64_t forget_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
   bool stopping_ = false;

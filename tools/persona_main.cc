@@ -5,6 +5,7 @@
 
 #include "tools/cluster_command.h"
 #include "tools/commands.h"
+#include "tools/ops_commands.h"
 #include "tools/connection.h"
 #include "tools/keys_command.h"
 
@@ -27,6 +28,10 @@ constexpr Command kCommands[] = {
     {"segments", persona::tools::RunSegments,
      "list segments, stream members, a customer's segments, targeting"},
     {"campaign", persona::tools::RunCampaign, "run an email campaign and print each email's items"},
+    {"backup", persona::tools::RunBackup, "take an online backup of the server now, or list backups"},
+    {"purge-events", persona::tools::RunPurgeEvents, "delete events older than the retention period now"},
+    {"export", persona::tools::RunExport, "print everything held about a customer as JSON"},
+    {"erase", persona::tools::RunErase, "erase a customer and everything held about them"},
     {"cluster", persona::tools::RunCluster,
      "sharded deployments: train one model for every shard, compare models, health"},
     {"keys", persona::tools::RunKeys, "make an API key: a fresh secret and its config entry"},
