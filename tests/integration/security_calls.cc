@@ -88,6 +88,7 @@ CallResult CallMethod(const std::shared_ptr<grpc::Channel>& channel, const std::
     call->Read(&response, &tag);
     if (!Wait(cq)) break;
     ++result.responses;
+    result.payloads.push_back(ToString(response));
   }
   grpc::Status status;
   call->Finish(&status, &tag);
@@ -162,39 +163,13 @@ std::vector<std::string> ServedServices(const std::shared_ptr<grpc::Channel>& ch
   std::unique_ptr<pb::Message> request(factory.GetPrototype(request_type)->New());
   request->GetReflection()->SetString(request.get(), request_type->FindFieldByName("list_services"),
                                       "*");
-  // One request, one response: read it with a raw call.
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue cq;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto call = stub.PrepareCall(&context,
-                               "/grpc.reflection.v1alpha.ServerReflection/"
-                               "ServerReflectionInfo",
-                               &cq);
-  int tag = 0;
-  call->StartCall(&tag);
-  Wait(cq);
-  grpc::Slice slice(request->SerializeAsString());
-  grpc::ByteBuffer buffer(&slice, 1);
-  call->Write(buffer, &tag);
-  Wait(cq);
-  call->WritesDone(&tag);
-  Wait(cq);
-  grpc::ByteBuffer reply;
-  call->Read(&reply, &tag);
-  const bool got = Wait(cq);
-  grpc::Status status;
-  call->Finish(&status, &tag);
-  Wait(cq);
-  cq.Shutdown();
-  void* ignored_tag;
-  bool ignored_ok;
-  while (cq.Next(&ignored_tag, &ignored_ok)) {
-  }
+  const CallResult result =
+      CallMethod(channel, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                 {request->SerializeAsString()}, {});
   std::vector<std::string> services;
-  if (!got) return services;
+  if (result.payloads.empty()) return services;
   std::unique_ptr<pb::Message> response(factory.GetPrototype(response_type)->New());
-  if (!response->ParseFromString(ToString(reply))) return services;
+  if (!response->ParseFromString(result.payloads[0])) return services;
   const pb::Message& list = response->GetReflection()->GetMessage(
       *response, response_type->FindFieldByName("list_services_response"));
   const pb::FieldDescriptor* service_field = list.GetDescriptor()->FindFieldByName("service");

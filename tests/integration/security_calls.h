@@ -20,6 +20,7 @@ struct CallResult {
   grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
   std::string message;
   int responses = 0;  // messages the server sent before ending the call
+  std::vector<std::string> payloads;  // those messages, serialized
 };
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
