@@ -19,6 +19,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/admission_metrics.h"
 #include "server/api.h"
 #include "server/cluster_api.h"
 #include "server/config.h"
@@ -214,6 +215,7 @@ int Run() {
   (*observability)->AddHooks(gate);  // first: they see every call, rejected ones too
   (*security)->AddHooks(gate);
   Admission* admission = AddAdmission(config->overload(), clock, gate);  // after auth and rate limits
+  (*observability)->metrics().AddCollector(AdmissionCollector(admission));
   auto services = MakeServices({.gate = &gate, .api = &api, .page = page->get(),
                                 .metrics = &metrics, .worker = &worker, .reload_config = reload});
   for (auto& service : (*marketing)->Services(&gate)) services.push_back(std::move(service));

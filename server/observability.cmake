@@ -5,6 +5,7 @@
 # setting and the --help listing that quotes config.proto's comments.
 find_package(prometheus-cpp CONFIG REQUIRED)
 target_sources(persona_server PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/admission_metrics.cc
   ${CMAKE_CURRENT_LIST_DIR}/config_help.cc
   ${CMAKE_CURRENT_LIST_DIR}/config_overrides.cc
   ${CMAKE_CURRENT_LIST_DIR}/log.cc

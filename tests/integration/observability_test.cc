@@ -136,6 +136,9 @@ TEST_F(ObservabilityTest, MetricsCountRpcsEventsTheModelAndStorage) {
   EXPECT_GE(s.Value("persona_model_training_duration_seconds{shop=\"default\"}"), 0);
   EXPECT_GT(s.Value("persona_rocksdb_number_keys_written_total"), 320);
   EXPECT_GE(s.Value("persona_rocksdb_estimate_live_data_size"), 0);
+  EXPECT_GE(s.Value("persona_admission_admitted_total{class=\"frontend\"}"), 2);
+  EXPECT_GE(s.Value("persona_admission_queued{class=\"heavy\"}"), 0);
+  EXPECT_GE(s.Value("persona_admission_shed_total{class=\"frontend\"}"), 0);
   EXPECT_GT(s.Value("process_resident_memory_bytes"), 0);
   EXPECT_GT(s.Value("process_cpu_seconds_total"), 0);
 

@@ -3,7 +3,8 @@
 # and rpc-metric hooks, the collectors (a real RocksDB database) and the
 # metrics listener.
 persona_test(server_observability_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/log_test.cc
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/admission_metrics_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/log_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/config_overrides_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/prom_metrics_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/observability_test.cc
