@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "server/auth.h"
+#include "server/log.h"
 #include "server/rate_limit.h"
 #include "server/tls.h"
 
@@ -17,7 +18,7 @@ constexpr int32_t kDefaultMaxStreamMessages = 100'000;
 constexpr int32_t kMaxMaxStreamMessages = 100'000'000;
 
 void Warn(const std::string& text) {
-  std::fprintf(stderr, "persona-server: WARNING: %s\n", text.c_str());
+  LogWarning("insecure listener", {{"problem", text}});
 }
 
 // Says so when a listener is reachable from the network without keys or TLS.
@@ -77,8 +78,8 @@ absl::Status Security::Reload(const cfg::Config& config) {
   ASSIGN_OR_RETURN(std::shared_ptr<const KeyTable> table, KeyTable::Create(config.security()));
   const bool was_on = !keys_.Current()->empty();
   if (was_on != !table->empty()) {
-    std::fprintf(stderr, "persona-server: authentication is now %s (%zu API keys)\n",
-                 table->empty() ? "OFF" : "on", table->size());
+    LogWarning(table->empty() ? "authentication is now off" : "authentication is now on",
+               {{"api_keys", table->size()}});
   }
   keys_.Replace(std::move(table));
   return absl::OkStatus();
