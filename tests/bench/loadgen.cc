@@ -29,6 +29,7 @@
 #include "tests/bench/persona_phases.h"
 #include "tests/bench/report.h"
 #include "tests/bench/rocksdb_reference.h"
+#include "tests/bench/soak_phase.h"
 #include "tests/testing/server_process.h"
 
 ABSL_FLAG(double, duration, 5.0, "Seconds measured per phase.");
@@ -82,6 +83,15 @@ ABSL_FLAG(int, campaign_customers, 100000,
 ABSL_FLAG(std::string, campaign_items, "10000,100000",
           "Catalog sizes of the campaign phase (one server each).");
 ABSL_FLAG(int, campaign_events, 20, "Events per customer in the campaign phase's shop.");
+ABSL_FLAG(double, soak_minutes, 10,
+          "Minutes of the soak phase's open-loop run (its capacity is measured "
+          "first, closed loop, for --duration after --warmup at --concurrency).");
+ABSL_FLAG(double, soak_load, 0.8, "The soak's rate as a share of the measured capacity.");
+ABSL_FLAG(double, soak_window, 5, "Seconds per recorded soak window.");
+ABSL_FLAG(double, soak_track_share, 0.5, "Share of the soak's calls that are TrackEvents.");
+ABSL_FLAG(int, soak_track_batch, 5, "Events per TrackEvents call of the soak.");
+ABSL_FLAG(std::string, soak_csv, "", "Write the soak's windows as CSV to this file.");
+ABSL_FLAG(std::string, soak_svg, "", "Write the soak's plot (SVG) to this file.");
 ABSL_FLAG(std::string, campaign_audience, "rule",
           "The campaign's audience: 'rule' (orders >= 0, a sequential scan) or "
           "'list' (every customer's id, a point read each).");
@@ -142,7 +152,7 @@ std::vector<int> CampaignCatalogs() {
 
 std::string CheckSettings(const Settings& s) {
   static const std::set<std::string> kPhases = {"echo", "rocksdb", "recommend",
-                                                "unary", "stream", "campaign"};
+                                                "unary", "stream", "campaign", "soak"};
   for (const auto& p : s.phases) {
     if (!kPhases.contains(p))
       return absl::StrCat("--phases: unknown phase '", p, "'");
@@ -178,6 +188,14 @@ std::string CheckSettings(const Settings& s) {
   }
   if (CampaignCatalogs().empty()) {
     return "--campaign_items must list catalog sizes, each at least 100";
+  }
+  if (!(absl::GetFlag(FLAGS_soak_minutes) > 0 && absl::GetFlag(FLAGS_soak_minutes) <= 600) ||
+      !(absl::GetFlag(FLAGS_soak_load) > 0 && absl::GetFlag(FLAGS_soak_load) <= 2) ||
+      !(absl::GetFlag(FLAGS_soak_window) >= 0.1 && absl::GetFlag(FLAGS_soak_window) <= 600) ||
+      !(absl::GetFlag(FLAGS_soak_track_share) >= 0 && absl::GetFlag(FLAGS_soak_track_share) <= 1) ||
+      absl::GetFlag(FLAGS_soak_track_batch) < 1 || absl::GetFlag(FLAGS_soak_track_batch) > 1000) {
+    return "--soak_minutes must be in (0, 600], --soak_load in (0, 2], --soak_window in "
+           "[0.1, 600], --soak_track_share in [0, 1] and --soak_track_batch in 1..1000";
   }
   const std::string audience = absl::GetFlag(FLAGS_campaign_audience);
   if (audience != "rule" && audience != "list") {
@@ -361,6 +379,63 @@ void RunPersona(const Settings& s, ShopSource& shop,
   }
 }
 
+// Runs the soak phase (soak_phase.h) on its own server with the shop, after
+// the other phases; writes its CSV and plot when asked.
+std::vector<PhaseResult> SoakPhase(const Settings& s, ShopSource& shop, std::string* description) {
+  SoakOptions o;
+  o.capacity_concurrency = s.concurrency;
+  o.capacity_warmup_s = s.warmup;
+  o.capacity_s = s.duration;
+  o.load = absl::GetFlag(FLAGS_soak_load);
+  o.minutes = absl::GetFlag(FLAGS_soak_minutes);
+  o.window_s = absl::GetFlag(FLAGS_soak_window);
+  o.track_share = absl::GetFlag(FLAGS_soak_track_share);
+  o.track_batch = absl::GetFlag(FLAGS_soak_track_batch);
+  o.seed = s.seed;
+  testing::TempDir dir;
+  std::vector<std::string> args;
+  if (!shop.demo_csv.empty()) args.push_back("--demo_csv=" + shop.demo_csv);
+  testing::ServerProcess server(absl::GetFlag(FLAGS_server).empty() ? testing::ServerBinary()
+                                                                   : absl::GetFlag(FLAGS_server),
+                                dir.path() + "/data", args);
+  if (!server.Start()) return {Failed("soak", "persona-server did not start (see stderr)")};
+  auto channel = Connect(server.address());
+  absl::Status ready = shop.demo_csv.empty() ? LoadSyntheticShop(channel, shop.data)
+                                             : absl::OkStatus();
+  if (ready.ok() && !shop.demo_csv.empty()) {
+    if (std::string error = CheckDemoCustomers(channel, shop); !error.empty()) {
+      ready = absl::InternalError(error);
+    }
+  }
+  if (ready.ok()) ready = TrainDefaultShop(channel);
+  if (!ready.ok()) return {Failed("soak", "preparing the shop failed: " + ready.ToString())};
+  SoakResult r = RunSoak(channel, shop.data, o, FindChild("persona-server"));
+  const SoakSummary& m = r.summary;
+  *description = absl::StrFormat(
+      "soak: %.0f%% of %.0f calls/s (%.0f%% TrackEvents x%d, the rest Recommend) for %.1f min: "
+      "%lld calls OK, %lld errors; RSS %.1f -> %.1f MiB over the last 80%% (slope %.2f "
+      "MiB/min); p99 %.2f ms in the first minute, %.2f ms in the last",
+      o.load * 100, r.capacity.rate(), o.track_share * 100, o.track_batch, m.minutes,
+      static_cast<long long>(m.calls), static_cast<long long>(m.errors), m.rss_first_mib,
+      m.rss_last_mib, m.rss_slope_mib_per_min, m.p99_first_ms, m.p99_last_ms);
+  for (const auto& [path, text] :
+       {std::pair{absl::GetFlag(FLAGS_soak_csv), SoakCsv(r.windows)},
+        std::pair{absl::GetFlag(FLAGS_soak_svg),
+                  SoakSvg(r.windows, absl::StrFormat("persona-server soak: %.0f calls/s (%.0f%% "
+                                                     "of capacity), %.0f%% TrackEvents x%d",
+                                                     r.capacity.rate() * o.load, o.load * 100,
+                                                     o.track_share * 100, o.track_batch))}}) {
+    if (path.empty()) continue;
+    if (absl::Status w = WriteTextFile(path, text); !w.ok() && r.soak.error.empty()) {
+      r.soak.error = w.ToString();
+    }
+  }
+  if (const int status = server.Stop(); status != 0 && r.soak.error.empty()) {
+    r.soak.error = absl::StrCat("persona-server exit status ", status);
+  }
+  return {r.capacity, r.soak};
+}
+
 // Runs the RocksDB reference after the Persona phases, so that its records
 // can have the size Persona's had: its senders first get as many events as
 // Persona had ingested per sender at the midpoint of its ingest phases.
@@ -513,6 +588,10 @@ int Main() {
       persona.push_back(std::move(r));
     }
   }
+  std::string soak_description;
+  if (s.phases.contains("soak")) {
+    for (PhaseResult& r : SoakPhase(s, shop, &soak_description)) persona.push_back(std::move(r));
+  }
   if (s.phases.contains("rocksdb")) {
     results.push_back(RocksDbPhase(s, shop, persona));
   }
@@ -520,6 +599,7 @@ int Main() {
   info.shop = shop.description;
   if (!als_description.empty()) info.shop += "\n" + als_description;
   if (!campaign_description.empty()) info.shop += "\n" + campaign_description;
+  if (!soak_description.empty()) info.shop += "\n" + soak_description;
   info.load_after = LoadAverage();
   bool ok = Report(info, results);
   for (const auto& r : results) ok &= r.ok();
@@ -532,7 +612,7 @@ int Main() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "persona-loadgen [--duration=S] "
-      "[--phases=echo,rocksdb,recommend,unary,stream,campaign] ...\n"
+      "[--phases=echo,rocksdb,recommend,unary,stream,campaign,soak] ...\n"
       "Measures Persona beside an empty gRPC call and a bare RocksDB loop; see "
       "docs/BENCHMARKS.md.");
   absl::ParseCommandLine(argc, argv);
