@@ -1,5 +1,7 @@
 #include "server/marketing.h"
 
+#include "server/tls.h"
+
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -78,6 +80,7 @@ absl::Status Marketing::Start(const config::v1::Config& config) {
   const config::v1::HttpConfig& h = config.http();
   if (!h.listen_address().empty()) {
     ASSIGN_OR_RETURN(HttpServerOptions options, ParseListen(h.listen_address()));
+    ApplyHttpTls(config.security().tls(), options);  // HTTPS with the gRPC certificate
     ASSIGN_OR_RETURN(http_, HttpServer::Start(options));
     RETURN_IF_ERROR(RegisterEmailLinks(*http_, *signer_, campaigns_.get(), clock_,
                                        {.fallback_image_url = h.fallback_image_url(),
