@@ -7,3 +7,4 @@ scripts/build.sh build
 jobs=$(nproc 2>/dev/null || echo 2)
 cd build
 ctest --output-on-failure -j"$jobs" --timeout 900
+../scripts/fuzz.sh  # libFuzzer harnesses under ASan/UBSan, 30 s each (docs/OPERATIONS.md, "Fuzzing")
