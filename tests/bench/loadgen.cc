@@ -89,7 +89,7 @@ ABSL_FLAG(double, soak_minutes, 10,
 ABSL_FLAG(double, soak_load, 0.8, "The soak's rate as a share of the measured capacity.");
 ABSL_FLAG(double, soak_window, 5, "Seconds per recorded soak window.");
 ABSL_FLAG(double, soak_track_share, 0.5, "Share of the soak's calls that are TrackEvents.");
-ABSL_FLAG(int, soak_track_batch, 5, "Events per TrackEvents call of the soak.");
+ABSL_FLAG(int, soak_track_batch, 1, "Events per TrackEvents call of the soak.");
 ABSL_FLAG(std::string, soak_csv, "", "Write the soak's windows as CSV to this file.");
 ABSL_FLAG(std::string, soak_svg, "", "Write the soak's plot (SVG) to this file.");
 ABSL_FLAG(std::string, campaign_audience, "rule",

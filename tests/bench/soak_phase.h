@@ -33,7 +33,7 @@ namespace persona::bench {
 
 struct SoakOptions {
   double track_share = 0.5;  // share of calls that are TrackEvents
-  int track_batch = 5;       // events per TrackEvents
+  int track_batch = 1;       // events per TrackEvents (a page-view beacon)
   int capacity_concurrency = 16;
   double capacity_warmup_s = 2;
   double capacity_s = 20;       // the closed-loop measurement window
