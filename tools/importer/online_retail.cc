@@ -46,6 +46,12 @@ constexpr char kNegativePurchase[] = "negative quantity outside a cancellation";
 constexpr char kPositiveReturn[] = "positive quantity in a cancellation";
 constexpr char kNotSampled[] = "customer not in the sample";
 
+// Invoice dates in years 1..9999. Time shifting adds to them, and absl
+// saturates dates beyond its range to the int64 limits, where adding would
+// overflow.
+constexpr int64_t kMinInvoiceMs = -62'135'596'800'000;  // 0001-01-01
+constexpr int64_t kMaxInvoiceMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999
+
 // Interns strings as dense indices in order of first appearance.
 class Interner {
  public:
@@ -143,6 +149,9 @@ absl::Status ParseRow(const std::vector<std::string>& f, const ColumnMap& cols, 
     return absl::InvalidArgumentError(absl::StrCat("UnitPrice: ", price.status().message()));
   if (*quantity < INT32_MIN + 1 || *quantity > INT32_MAX) {
     return absl::InvalidArgumentError("Quantity is out of range");
+  }
+  if (*time < kMinInvoiceMs || *time > kMaxInvoiceMs) {
+    return absl::InvalidArgumentError("InvoiceDate: out of range (years 1 to 9999)");
   }
   p->quantity = *quantity;
   p->time_ms = *time;
@@ -293,6 +302,10 @@ void AppendInvoiceEvents(const Table& table, const std::string& invoice,
   for (const Row* row : rows) {
     time_ms = std::min(time_ms, row->time_ms);
     auto [it, inserted] = index.try_emplace({row->code, row->price}, items.size());
+    if (!inserted && items[it->second].quantity() > INT32_MAX - row->quantity) {
+      it->second = items.size();  // the line's int32 quantity is full: start another
+      inserted = true;
+    }
     if (inserted) {
       items.emplace_back();
       items.back().set_item_id(table.codes.Name(row->code));
