@@ -13,6 +13,7 @@ packages=(
   prometheus-cpp-dev
   nginx openssl python3 python3-yaml
   clang libclang-rt-14-dev
+  python3-grpcio python3-protobuf nodejs
 )
 
 missing=()
