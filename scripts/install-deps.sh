@@ -14,6 +14,7 @@ packages=(
   nginx openssl python3 python3-yaml
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf nodejs
+  curl jq
 )
 
 missing=()
