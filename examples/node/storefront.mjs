@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// What a shop's backend does with Persona when a product page is requested:
+// What a shop's backend does with Persona when a page is requested:
 //
-//  1. asks for the page's recommendation blocks in one RecommendPage call
-//     ("similar items" and "complete the look"), for the signed-in customer
-//     or the anonymous session, with the viewed product (and the cart) as
-//     context, under a tight deadline;
+//  1. asks for the page's recommendation blocks: a product page's two blocks
+//     ("similar items", "complete the look") in one RecommendPage call with
+//     the viewed product (and the cart) as context, the home page's "for you"
+//     strip with one Recommend call; for the signed-in customer or the
+//     anonymous session, under a tight deadline;
 //  2. renders each block's items with their readable reasons;
-//  3. tracks the product view and one impression per block (carrying the
+//  3. tracks the page or product view and one impression per block (carrying the
 //     block's recommendation_id) in one TrackEvents call, each event with a
 //     client event id so a retried call never counts twice;
 //  4. on the shopper's actions, a click on a recommended item
@@ -24,17 +25,17 @@ import { parseArgs } from 'node:util';
 import { createPersonaClient, statusName, withRetry } from './persona_client.mjs';
 import { renderPage, renderText } from './render.mjs';
 
-const USAGE = `usage: node storefront.mjs --product=ID [options]
+const USAGE = `usage: node storefront.mjs [--product=ID] [options]
   --address=HOST:PORT   Persona's gRPC address (env PERSONA_ADDRESS, default 127.0.0.1:50051)
   --shop=NAME           the shop (default: the server's default shop)
   --customer=ID         the signed-in customer, or
   --session=ID          the anonymous session (default: a new random one)
-  --product=ID          the product page being viewed (required)
+  --product=ID          the product page being viewed (default: the home page)
   --cart=ID,ID          items already in the cart (page context)
   --locale=TAG          language of the reasons, e.g. de-DE
-  --count=N             items in the "similar items" block (default 8)
+  --count=N             items in the first block (default 8)
   --click=ID|first      the shopper clicks this recommended item
-  --add-to-cart         the shopper adds the viewed product to the cart
+  --add-to-cart         the shopper adds the viewed product to the cart (with --product)
   --deadline-ms=N       deadline of each call (env PERSONA_DEADLINE_MS, default 500)
   --format=html|text|json  what to print (default text)
 Environment: PERSONA_API_KEY, PERSONA_TLS_CA, PERSONA_TLS, PERSONA_TLS_SERVER_NAME.`;
@@ -56,9 +57,23 @@ function visitorOf(opts) {
   return { customer_id: opts.customer ?? '', session_id: opts.customer ? (opts.session ?? '') : opts.session };
 }
 
-// Asks for the page's blocks; resolves to [] (and records the error) when
-// Persona fails, so the page still renders.
-async function recommendPage(client, opts, visit) {
+// Asks for the home page's "for you" strip: one placement, one Recommend.
+async function recommendHome(client, opts) {
+  const request = {
+    shop: opts.shop,
+    ...visitorOf(opts),
+    placement: 'home',
+    count: opts.count,
+    context_item_ids: opts.cart,
+    locale: opts.locale,
+  };
+  const response = await withRetry(
+    () => client.call('recommend', 'Recommend', request, opts.deadlineMs));
+  return [{ ...response, title: 'Recommended for you' }];
+}
+
+// Asks for a product page's blocks in one RecommendPage call.
+async function recommendProductPage(client, opts) {
   const blocks = placementsFor(opts.count);
   const request = {
     shop: opts.shop,
@@ -67,12 +82,19 @@ async function recommendPage(client, opts, visit) {
     placements: blocks.map(({ placement, count }) => ({ placement, count })),
     locale: opts.locale,
   };
+  const response = await withRetry(
+    () => client.call('recommend', 'RecommendPage', request, opts.deadlineMs));
+  return response.placements.map((p, i) => ({ ...p, title: blocks[i].title }));
+}
+
+// Resolves to the page's blocks, or to [] (recording the error by its gRPC
+// status) when Persona fails, so the page still renders.
+async function recommend(client, opts, visit) {
   try {
-    const response = await withRetry(
-      () => client.call('recommend', 'RecommendPage', request, opts.deadlineMs));
-    return response.placements.map((p, i) => ({ ...p, title: blocks[i].title }));
+    return opts.product ? await recommendProductPage(client, opts) : await recommendHome(client, opts);
   } catch (err) {
-    visit.errors.push({ call: 'RecommendPage', code: statusName(err), message: err.details });
+    const call = opts.product ? 'RecommendPage' : 'Recommend';
+    visit.errors.push({ call, code: statusName(err), message: err.details });
     return [];
   }
 }
@@ -130,12 +152,15 @@ function clickEvent(opts, visit, wanted) {
   return null;
 }
 
-// Serves one product page view; resolves to what happened (never rejects on
-// Persona errors: they are listed in `errors`).
-export async function productPageView(client, opts) {
-  const visit = { visitor: visitorOf(opts), product: opts.product, placements: [], tracked: [], errors: [] };
-  visit.placements = await recommendPage(client, opts, visit);
-  const events = [event(opts, 'PRODUCT_VIEW', [opts.product])];
+// Serves one page view (the product page of opts.product, else the home
+// page); resolves to what happened (never rejects on Persona errors: they
+// are listed in `errors`).
+export async function pageView(client, opts) {
+  const visit = { visitor: visitorOf(opts), product: opts.product ?? '', placements: [], tracked: [], errors: [] };
+  visit.placements = await recommend(client, opts, visit);
+  const events = [opts.product
+    ? event(opts, 'PRODUCT_VIEW', [opts.product])
+    : event(opts, 'PAGE_VIEW', [], { properties: { page: 'home' } })];
   for (const block of visit.placements) {
     if (block.items.length === 0) continue;
     events.push(event(opts, 'RECOMMENDATION_IMPRESSION', block.items.map((i) => i.item.id), {
@@ -149,7 +174,7 @@ export async function productPageView(client, opts) {
     const click = clickEvent(opts, visit, opts.click);
     if (click) actions.push(click);
   }
-  if (opts.addToCart) actions.push(event(opts, 'ADD_TO_CART', [opts.product]));
+  if (opts.addToCart && opts.product) actions.push(event(opts, 'ADD_TO_CART', [opts.product]));
   if (actions.length > 0) await track(client, opts, visit, actions);
   return visit;
 }
@@ -166,7 +191,7 @@ function parseOptions(argv, env) {
     },
   });
   if (values.help) return { help: true };
-  if (!values.product) throw new Error('--product is required');
+  if (values['add-to-cart'] && !values.product) throw new Error('--add-to-cart needs --product');
   const format = values.format ?? 'text';
   if (!['html', 'text', 'json'].includes(format)) throw new Error(`--format: ${format}`);
   return {
@@ -199,7 +224,7 @@ async function main() {
   }
   const client = createPersonaClient(opts.address);
   try {
-    const visit = await productPageView(client, opts);
+    const visit = await pageView(client, opts);
     for (const e of visit.errors) console.error(`storefront: ${e.call} failed: ${e.code}: ${e.message ?? ''}`);
     if (opts.format === 'json') console.log(JSON.stringify(visit, null, 2));
     else if (opts.format === 'html') console.log(renderPage(visit));
@@ -210,7 +235,7 @@ async function main() {
   }
 }
 
-// Runs only as a program; importing the module (productPageView) does not.
+// Runs only as a program; importing the module (pageView) does not.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = await main();
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """examples/node/storefront.mjs against the real persona-server.
 
-Checks that the blocks the example renders are exactly what Recommend
-answers for the same visitor and page, that the events it tracked (with its
+Checks that the blocks the example renders (a product page's two, the home
+page's one) are exactly what Recommend answers for the same visitor and page, that the events it tracked (with its
 client event ids and the blocks' recommendation ids) are in the visitor's
 profile, and that a failing server leaves a page without recommendations
 instead of an error page. PERSONA_SERVER_BIN names the server binary.
@@ -164,10 +164,32 @@ class NodeStorefrontTest(harness.ShopServerTestMixin, unittest.TestCase):
         self.assertIn("RecommendPage failed: UNAVAILABLE", result.stderr)
         self.assertIn("TrackEvents failed: UNAVAILABLE", result.stderr)
 
+    def test_home_page_shows_recommend_items(self):
+        r = self.pb.recommend_pb2
+        stub = self.pb.recommend_pb2_grpc.RecommendServiceStub(self.server.channel)
+        expected = stub.Recommend(r.RecommendRequest(customer_id="c007", placement="home", count=6))
+        result, visit = run_storefront(self.server.address, "--customer=c007", "--count=6",
+                                       "--click=first")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(visit["errors"], [])
+        [block] = visit["placements"]
+        self.assertEqual(block["placement"], "home")
+        self.assertEqual([(i["item"]["id"], i["reason"]) for i in block["items"]],
+                         [(i.item.id, i.reason) for i in expected.items])
+        self.assertEqual(len(block["items"]), 6)
+        self.assertEqual([t["type"] for t in visit["tracked"]],
+                         ["PAGE_VIEW", "RECOMMENDATION_IMPRESSION", "RECOMMENDATION_CLICK"])
+        self.assertEqual(visit["tracked"][2]["recommendation_id"], block["recommendation_id"])
+        stored = {e.event.event_id: e.event for e in self.profile(customer_id="c007").recent_events}
+        self.assertEqual(stored[visit["tracked"][0]["event_id"]].properties["page"], "home")
+        click = stored[visit["tracked"][2]["event_id"]]
+        self.assertEqual(click.recommendation_id, block["recommendation_id"])
+        self.assertEqual([i.item_id for i in click.items], [block["items"][0]["item"]["id"]])
+
     def test_usage_error_exits_2(self):
-        result = harness.run([node(), STOREFRONT, "--customer=c001"])
+        result = harness.run([node(), STOREFRONT, "--customer=c001", "--add-to-cart"])
         self.assertEqual(result.returncode, 2)
-        self.assertIn("--product is required", result.stderr)
+        self.assertIn("--add-to-cart needs --product", result.stderr)
 
 
 if __name__ == "__main__":
