@@ -1,7 +1,6 @@
-// `persona import`: reads CSV, JSON Lines or Online Retail files and sends
-// them to a running server through the importer library and a gRPC sink.
-#include <unistd.h>
-
+// `persona import`: reads CSV, JSON Lines, Online Retail, GA4, Shopify or
+// Segment files and sends them to a running server through the importer
+// library (resumable, with a rejects file) and a gRPC sink.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -19,7 +18,9 @@
 #include "tools/cli_flags.h"
 #include "tools/commands.h"
 #include "tools/connection.h"
+#include "tools/importer/checkpoint.h"
 #include "tools/importer/importer.h"
+#include "tools/importer/resumable.h"
 
 namespace persona::tools {
 namespace {
@@ -85,39 +86,42 @@ class GrpcSink : public importer::Sink {
   int64_t sequence_ = 0;
 };
 
-// Shows progress on stderr: a redrawn bar on a terminal, else a line per 10%.
+// Shows progress on stderr every few seconds: rows done, rows/s, rejected and,
+// when known, the share of the file read.
 class ProgressDisplay {
  public:
-  explicit ProgressDisplay(std::string label)
-      : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1) {}
+  explicit ProgressDisplay(std::string label) : label_(std::move(label)) {}
 
-  void Update(int64_t done, int64_t total) {
-    const int percent =
-        total > 0 ? static_cast<int>(std::min<int64_t>(100, 100 * done / total)) : 100;
-    if (tty_) {
-      if (percent == last_) return;
-      constexpr int kWidth = 30;
-      const int filled = percent * kWidth / 100;
-      std::fprintf(stderr, "\r%s [%s%s] %3d%%", label_.c_str(), std::string(filled, '#').c_str(),
-                   std::string(kWidth - filled, '.').c_str(), percent);
-      drawn_ = true;
-    } else if (percent / 10 > last_ / 10 || last_ < 0) {
-      std::fprintf(stderr, "%s: %d%%\n", label_.c_str(), percent / 10 * 10);
-    }
-    last_ = percent;
+  void SetShare(int64_t done, int64_t total) {
+    percent_ = total > 0 ? static_cast<int>(std::min<int64_t>(100, 100 * done / total)) : -1;
   }
 
-  // Ends the bar's line.
-  void Finish() {
-    if (drawn_) std::fprintf(stderr, "\n");
-    drawn_ = false;
+  void Update(const importer::ImportReport& totals) {
+    const absl::Time now = absl::Now();
+    if (now - last_ < absl::Seconds(2)) return;
+    const double seconds = absl::ToDoubleSeconds(now - start_);
+    const int64_t rows = totals.rows_read - first_rows_;
+    std::fprintf(stderr, "%s: %lld rows done%s, %.0f rows/s, %lld rejected\n", label_.c_str(),
+                 static_cast<long long>(totals.rows_read),
+                 percent_ >= 0 ? absl::StrCat(" (", percent_, "%)").c_str() : "",
+                 seconds > 0 ? rows / seconds : 0.0, static_cast<long long>(totals.rejected));
+    last_ = now;
   }
+
+  // Counts rates from here (a resumed import starts with earlier rows done).
+  void Start(int64_t rows_done) {
+    first_rows_ = rows_done;
+    start_ = last_ = absl::Now();
+  }
+
+  double Elapsed() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
 
  private:
   const std::string label_;
-  const bool tty_;
-  int last_ = -1;
-  bool drawn_ = false;
+  absl::Time start_ = absl::Now();
+  absl::Time last_ = absl::Now();
+  int64_t first_rows_ = 0;
+  int percent_ = -1;
 };
 
 // Groups reasons that differ only in indices or quoted values.
@@ -179,31 +183,47 @@ void PrintSummary(const std::string& path, const importer::ImportReport& r) {
 Flags ImportFlags() {
   Flags flags(
       "persona import [flags] FILE...\n\n"
-      "Loads items, customers or events from CSV, JSON Lines or the UCI Online Retail\n"
-      "CSV (plain or .gz) into a running server; docs/IMPORT.md lists the columns.");
+      "Loads items, customers or events from CSV, JSON Lines, the UCI Online "
+      "Retail\n"
+      "CSV, a GA4 BigQuery export, a Shopify orders CSV or Segment calls "
+      "(plain or\n"
+      ".gz) into a running server; docs/IMPORT.md has the columns and "
+      "mappings.");
   flags.Value("server", "127.0.0.1:50051", "the server's gRPC address");
   flags.Value("shop", "", "the shop to load into (default: the server's default shop)");
   flags.Value("kind", "", "what CSV/JSON Lines files hold: items, customers or events");
-  flags.Value("format", "auto", "auto, jsonl, csv or online-retail");
+  flags.Value("format", "auto", "auto, jsonl, csv, online-retail, ga4, shopify or segment");
+  flags.Value("checkpoint", "", "write a checkpoint here after each batch (one FILE only)");
+  flags.Bool("resume", "continue from --checkpoint after its last acknowledged row");
+  flags.Value("rejects", "", "write every rejected row (file, line, reason) to this CSV");
+  flags.Value("max_rows", "0", "stop after about this many rows (0: no limit); --resume goes on");
+  flags.Value("upsert", "items,customers",
+              "GA4/Shopify/Segment: what to upsert besides events (items, "
+              "customers, none)");
   flags.Value("sample", "1.0", "Online Retail: share of customers to keep, in (0, 1]");
   flags.Bool("shift-to-now", "Online Retail: shift all times so the newest is now");
   flags.Value("batch", "500", "records per call, 1..1000");
   return flags;
 }
 
-// Fills `options` from the flags; a usage error is returned as INVALID_ARGUMENT.
+// Fills `options` from the flags; a usage error is returned as
+// INVALID_ARGUMENT.
 absl::Status ReadOptions(const Flags& flags, importer::ImportOptions* options, bool* kind_given) {
-  const std::string& format = flags.Get("format");
-  if (format == "auto")
-    options->format = importer::Format::kAuto;
-  else if (format == "jsonl")
-    options->format = importer::Format::kJsonLines;
-  else if (format == "csv")
-    options->format = importer::Format::kCsv;
-  else if (format == "online-retail")
-    options->format = importer::Format::kOnlineRetail;
-  else
-    return absl::InvalidArgumentError("--format must be auto, jsonl, csv or online-retail");
+  absl::StatusOr<importer::Format> format = importer::ParseFormatName(flags.Get("format"));
+  if (!format.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--format ", format.status().message()));
+  options->format = *format;
+  options->upsert_items = options->upsert_customers = false;
+  for (const std::string& what : flags.GetList("upsert")) {
+    if (what == "items")
+      options->upsert_items = true;
+    else if (what == "customers")
+      options->upsert_customers = true;
+    else if (what != "none")
+      return absl::InvalidArgumentError("--upsert takes items, customers or none");
+  }
+  ASSIGN_OR_RETURN(options->max_rows, flags.GetInt("max_rows"));
+  if (options->max_rows < 0) return absl::InvalidArgumentError("--max_rows must be >= 0");
   const std::string& kind = flags.Get("kind");
   *kind_given = !kind.empty();
   if (kind == "items")
@@ -240,9 +260,11 @@ int ResolveFormats(const std::vector<std::string>& paths, const importer::Import
       }
       format = *detected;
     }
-    if (format != importer::Format::kOnlineRetail && !kind_given) {
+    const bool plain = format == importer::Format::kJsonLines || format == importer::Format::kCsv;
+    if (plain && !kind_given) {
       std::fprintf(stderr,
-                   "persona import: %s: --kind=items|customers|events is required for CSV and "
+                   "persona import: %s: --kind=items|customers|events is "
+                   "required for CSV and "
                    "JSON Lines files (see persona import --help)\n",
                    path.c_str());
       return 2;
@@ -253,18 +275,59 @@ int ResolveFormats(const std::vector<std::string>& paths, const importer::Import
 }
 
 // Imports one file; returns false (after printing why) when it failed.
-bool ImportOne(const std::string& path, importer::ImportOptions options, importer::Sink& sink) {
+bool ImportOne(const std::string& path, importer::ImportOptions options,
+               importer::ResumableOptions files, importer::Sink& sink) {
   ProgressDisplay progress(path);
-  options.progress = [&progress](int64_t done, int64_t total) { progress.Update(done, total); };
-  auto report = importer::ImportFile(path, options, sink);
-  progress.Finish();
-  if (!report.ok()) {
+  options.progress = [&progress](int64_t done, int64_t total) { progress.SetShare(done, total); };
+  files.on_progress = [&progress](const importer::ImportReport& totals) {
+    progress.Update(totals);
+  };
+  if (files.resume) {
+    auto previous = importer::ReadCheckpoint(files.checkpoint);
+    if (previous.ok() && !previous->complete) {
+      std::fprintf(stderr, "%s: resuming after line %lld (%lld rows done)\n", path.c_str(),
+                   static_cast<long long>(previous->line), static_cast<long long>(previous->rows));
+      progress.Start(previous->rows);
+    }
+  }
+  auto result = importer::ImportResumable(path, options, files, sink);
+  if (!result.ok()) {
     std::fprintf(stderr, "persona import: %s: %s\n", path.c_str(),
-                 std::string(report.status().message()).c_str());
+                 std::string(result.status().message()).c_str());
     return false;
   }
-  PrintSummary(path, *report);
+  if (result->already_complete) {
+    std::printf("%s: already imported completely (checkpoint %s)\n", path.c_str(),
+                files.checkpoint.c_str());
+  }
+  PrintSummary(path, result->report);
+  const importer::ImportReport& r = result->report;
+  std::printf("  %.1f s, %.0f rows/s\n", progress.Elapsed(),
+              progress.Elapsed() > 0 ? r.rows_read / progress.Elapsed() : 0.0);
+  if (!files.rejects.empty() && r.rejected > 0) {
+    std::printf("  all %lld rejected rows are in %s\n", static_cast<long long>(r.rejected),
+                files.rejects.c_str());
+  }
+  if (r.stopped_at_limit) {
+    std::printf("  stopped at --max_rows after line %lld; continue with --resume\n",
+                static_cast<long long>(r.last_line));
+  }
   return true;
+}
+
+// Reads the checkpoint and rejects flags; a usage error is INVALID_ARGUMENT.
+absl::StatusOr<importer::ResumableOptions> ReadFiles(const Flags& flags, size_t file_count) {
+  importer::ResumableOptions files;
+  files.checkpoint = flags.Get("checkpoint");
+  files.resume = flags.GetBool("resume");
+  files.rejects = flags.Get("rejects");
+  if (files.resume && files.checkpoint.empty()) {
+    return absl::InvalidArgumentError("--resume needs --checkpoint=PATH");
+  }
+  if (!files.checkpoint.empty() && file_count != 1) {
+    return absl::InvalidArgumentError("--checkpoint takes one FILE at a time");
+  }
+  return files;
 }
 
 }  // namespace
@@ -284,6 +347,8 @@ int RunImport(int argc, char** argv) {
   bool kind_given = false;
   absl::Status usage = ReadOptions(flags, &options, &kind_given);
   if (usage.ok() && flags.positional().empty()) usage = absl::InvalidArgumentError("no FILE given");
+  absl::StatusOr<importer::ResumableOptions> files = ReadFiles(flags, flags.positional().size());
+  if (usage.ok() && !files.ok()) usage = files.status();
   if (!usage.ok()) {
     std::fprintf(stderr, "persona import: %s (see persona import --help)\n",
                  std::string(usage.message()).c_str());
@@ -300,7 +365,10 @@ int RunImport(int argc, char** argv) {
   GrpcSink sink(*channel, flags.Get("shop"));
   for (size_t i = 0; i < paths.size(); ++i) {
     options.format = formats[i];
-    if (!ImportOne(paths[i], options, sink)) return 1;
+    // Several files share one rejects file: the first empties it.
+    if (!ImportOne(paths[i], options, *files, sink)) return 1;
+    files->resume = false;
+    if (!files->rejects.empty()) files->rejects_append = true;
   }
   return 0;
 }

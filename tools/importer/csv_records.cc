@@ -349,6 +349,13 @@ absl::StatusOr<CsvColumns> CsvColumns::Create(RecordKind kind,
   return CsvColumns(std::move(columns));
 }
 
+int CsvColumns::EventIdColumn() const {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i].field == kEventId) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 absl::Status CsvColumns::CheckWidth(const std::vector<std::string>& row) const {
   if (row.size() == columns_.size()) return absl::OkStatus();
   return absl::InvalidArgumentError(

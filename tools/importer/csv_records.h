@@ -30,6 +30,8 @@ class CsvColumns {
   // One row is one event with at most one item; the caller merges
   // consecutive rows that share an event_id.
   absl::Status ToEvent(const std::vector<std::string>& row, persona::v1::Event* event) const;
+  // Returns the index of the event_id column, or -1 when there is none.
+  int EventIdColumn() const;
 
  private:
   struct Column {

@@ -1,7 +1,10 @@
 // Sends parsed records to a Sink in batches and keeps the ImportReport:
 // counts, skipped rows by reason and rejected rows with their file lines
 // (sink rejections are mapped back through the batch's line numbers).
-// Not thread-safe.
+// Two modes: by default a batch goes as soon as it is full (Online Retail);
+// in unit mode records are held until EndUnit, then everything queued goes
+// (items, customers, events, in batches) and a CommitPoint is reported, so a
+// commit never covers part of a row. Not thread-safe.
 #ifndef PERSONA_TOOLS_IMPORTER_DISPATCHER_H_
 #define PERSONA_TOOLS_IMPORTER_DISPATCHER_H_
 
@@ -29,6 +32,16 @@ class Dispatcher {
   void set_after_batch(std::function<void()> after_batch) { after_batch_ = std::move(after_batch); }
   // Records handed to the sink so far.
   int64_t sent() const { return sent_; }
+  // Sets what hears each commit point (default: nothing).
+  void set_on_commit(std::function<absl::Status(const CommitPoint&)> on_commit) {
+    on_commit_ = std::move(on_commit);
+  }
+  // Switches to unit mode (see above).
+  void set_unit_mode() { unit_mode_ = true; }
+  // Unit mode: everything of the rows up to file line `end_line` is queued.
+  // Sends and commits when a queue holds a batch, or when many rows or
+  // rejections wait. Errors are the sink's or on_commit's.
+  absl::Status EndUnit(int64_t end_line);
 
   // Queue a record read at file line `line`; a full batch is sent. Errors
   // are the sink's failures, which end the import.
@@ -42,9 +55,10 @@ class Dispatcher {
   void Reject(int64_t line, std::string reason);
   // Counts rows left out on purpose.
   void Skip(const std::string& reason, int64_t count = 1);
-  // Writes the skip counts into the report, most frequent first, and sorts
-  // the rejected rows by line.
-  void Finish();
+  // Sends what is queued, writes the skip counts into the report (most
+  // frequent first), sorts the rejected rows by line and reports the last
+  // commit point (in either mode). Errors as for EndUnit.
+  absl::Status Finish();
 
  private:
   template <typename T>
@@ -54,6 +68,8 @@ class Dispatcher {
   };
   template <typename T>
   absl::Status Send(Pending<T>& pending, int64_t* counter);
+  absl::Status Commit();
+  void UpdateSkips();
   absl::StatusOr<BatchResult> Call(std::vector<persona::v1::Item> batch);
   absl::StatusOr<BatchResult> Call(std::vector<persona::v1::Customer> batch);
   absl::StatusOr<BatchResult> Call(std::vector<persona::v1::Event> batch);
@@ -67,6 +83,12 @@ class Dispatcher {
   Pending<persona::v1::Customer> customers_;
   Pending<persona::v1::Event> events_;
   absl::flat_hash_map<std::string, int64_t> skipped_;
+  bool unit_mode_ = false;
+  std::function<absl::Status(const CommitPoint&)> on_commit_;
+  int64_t unit_end_line_ = 0;
+  int64_t rows_at_commit_ = 0;
+  // Every rejection since the last commit point (the report keeps 1000).
+  std::vector<RejectedRow> uncommitted_;
 };
 
 // Turns a sink rejection into a row reason: "price: must be finite and >= 0"

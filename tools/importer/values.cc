@@ -79,6 +79,8 @@ absl::StatusOr<int64_t> ParseTimeMs(absl::string_view text) {
       "%Y-%m-%d%ET%H:%M:%E*S%Ez", "%Y-%m-%d %H:%M:%E*S%Ez", "%Y-%m-%d%ET%H:%M:%E*S",
       "%Y-%m-%d %H:%M:%E*S",      "%Y-%m-%d%ET%H:%M%Ez",    "%Y-%m-%d %H:%M%Ez",
       "%Y-%m-%d%ET%H:%M",         "%Y-%m-%d %H:%M",         "%Y-%m-%d",
+      "%Y-%m-%d %H:%M:%E*S %z",  // Shopify's exports: "2024-05-01 10:00:00
+                                 // +0100".
   };
   for (const char* format : kFormats) {
     absl::Time t;

@@ -22,7 +22,8 @@ absl::StatusOr<bool> ParseBool(absl::string_view text);
 
 // Parses epoch milliseconds (digits only) or an ISO 8601 / RFC 3339 time:
 // "2011-12-09T12:50:00Z", "2011-12-09 12:50:00+01:00", "2011-12-09 12:50"
-// or "2011-12-09". Times without an offset are UTC.
+// or "2011-12-09", or Shopify's "2011-12-09 12:50:00 +0100". Times without an
+// offset are UTC.
 absl::StatusOr<int64_t> ParseTimeMs(absl::string_view text);
 
 // Fast path for "YYYY-MM-DD HH:MM:SS" (UTC); falls back to ParseTimeMs.
