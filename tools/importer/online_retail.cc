@@ -127,8 +127,12 @@ absl::StatusOr<int64_t> ParseInvoiceDate(absl::string_view text) {
 }
 
 absl::Status ParseRow(const std::vector<std::string>& f, const ColumnMap& cols, Parsed* p) {
-  if (f.size() < kCols) {
-    return absl::InvalidArgumentError(absl::StrCat("row has ", f.size(), " fields, expected 8"));
+  // The header may hold more columns, in any order: every mapped one must be
+  // on the row (indexing past `f` read strings destroyed by earlier rows).
+  const size_t needed = *std::max_element(cols.begin(), cols.end()) + 1;
+  if (f.size() < needed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("row has ", f.size(), " fields, the header ", needed));
   }
   p->invoice = std::string(absl::StripAsciiWhitespace(f[cols[kInvoice]]));
   p->code = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(f[cols[kCode]]));
