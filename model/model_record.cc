@@ -235,6 +235,11 @@ absl::StatusOr<ModelRecord> ParseModelRecord(std::string_view bytes) {
   }
   RETURN_IF_ERROR(r.GetStrings(rec.item_ids));
   RETURN_IF_ERROR(r.GetStrings(rec.user_ids));
+  // Ids, when present, name every row: servers index them by factor row.
+  if ((!rec.item_ids.empty() && rec.item_ids.size() != static_cast<size_t>(f.num_items)) ||
+      (!rec.user_ids.empty() && rec.user_ids.size() != static_cast<size_t>(f.num_users))) {
+    return absl::DataLossError("model record: id count does not match dimensions");
+  }
   RETURN_IF_ERROR(GetWeighting(r, f.num_items, rec.weighting));
   RETURN_IF_ERROR(r.GetFloats(f.user_factors, uint64_t{static_cast<uint32_t>(f.num_users)} * f.factors));
   RETURN_IF_ERROR(r.GetFloats(f.item_factors, uint64_t{static_cast<uint32_t>(f.num_items)} * f.factors));
