@@ -11,6 +11,10 @@
 #            (default: all)
 # Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_JOBS (nproc), FUZZ_KEEP=1 keeps
 # the temporary directory (new corpus entries and artifacts) when nothing failed.
+# FUZZ_SEED and FUZZ_RUNS make a run repeatable: libFuzzer's random seed and a
+# fixed number of mutated inputs per harness (the seconds then only cap it).
+# scripts/test.sh (CI) sets both, so CI's verdict does not depend on luck or on
+# the machine's speed; plain runs use a random seed and fuzz for the seconds.
 # Longer local runs and what to do with a crash: docs/OPERATIONS.md, "Fuzzing".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,7 +65,10 @@ run_one() {
     for d in "tests/fuzz/corpus/$h" "tests/fuzz/regressions/$h"; do
       [[ -d $d ]] && seeds+=("$d")
     done
-    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    local repeat=()
+    [[ -n ${FUZZ_SEED:-} ]] && repeat+=(-seed="$FUZZ_SEED")
+    [[ -n ${FUZZ_RUNS:-} ]] && repeat+=(-runs="$FUZZ_RUNS")
+    "$bin" "${repeat[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
       -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "${dict[@]}" \
       "$dir/corpus" "${seeds[@]}" >"$dir/fuzz.log" 2>&1 || rc=$?
   fi
@@ -91,13 +98,20 @@ for h in "${harnesses[@]}"; do
   echo "fuzz.sh: $h: FAILED (exit $rc)" >&2
   for log in "$work/$h/replay.log" "$work/$h/fuzz.log"; do
     [[ -f $log ]] || continue
-    grep -h 'Running: ' "$log" | tail -1 | sed 's/^/  last input: /' >&2 || true
+    [[ $log == */replay.log ]] &&
+      { grep -h 'Running: ' "$log" | tail -1 | sed 's/^/  last input: /' >&2 || true; }
     grep -hE 'ERROR: |FUZZ_CHECK|runtime error|SUMMARY' "$log" | head -5 | sed 's/^/  /' >&2 || true
     echo "  log: $log" >&2
   done
   for a in "$work/$h/artifacts/"*; do
     [[ -f $a ]] || continue
     echo "  crashing input: $a" >&2
+    # CI's temporary directory is gone after the run: print small inputs so a
+    # crash found there can be rebuilt (base64 -d) and reproduced.
+    if [[ $(stat -c %s "$a") -le 4096 ]]; then
+      echo "  input as base64:" >&2
+      base64 -w 100 "$a" | sed 's/^/    /' >&2
+    fi
     echo "  reproduce: $build/tests/fuzz/${h}_fuzzer $a" >&2
     echo "  then minimise it (-minimize_crash=1 -runs=10000), copy it to tests/fuzz/regressions/$h/ and fix the bug" >&2
   done

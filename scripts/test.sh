@@ -7,4 +7,4 @@ scripts/build.sh build
 jobs=$(nproc 2>/dev/null || echo 2)
 cd build
 ctest --output-on-failure -j"$jobs" --timeout 900
-../scripts/fuzz.sh  # libFuzzer harnesses under ASan/UBSan, 30 s each (docs/OPERATIONS.md, "Fuzzing")
+FUZZ_SEED=${FUZZ_SEED:-1} FUZZ_RUNS=${FUZZ_RUNS:-100000} ../scripts/fuzz.sh 120  # libFuzzer harnesses under ASan/UBSan, a fixed seed and 100k inputs each (docs/OPERATIONS.md, "Fuzzing")
