@@ -37,6 +37,7 @@
 #include "server/security.h"
 #include "server/page_api.h"
 #include "server/shop_registry.h"
+#include "server/tracker.h"
 #include "server/trainer.h"
 #include "server/training_worker.h"
 #include "storage/database.h"
@@ -253,6 +254,7 @@ int Run() {
     json_options.cors_origins.assign(config->http().cors_origins().begin(),
                                      config->http().cors_origins().end());
     RegisterJsonGateway(*http, server->InProcessChannel(grpc::ChannelArguments()), json_options);
+    RegisterTracker(*http);  // GET /persona.js, the browser tracker and widget
   }
   LogInfo("serving", {{"port", port}, {"metrics_port", (*observability)->metrics_port()},
                       {"data_dir", db_options.path}});
