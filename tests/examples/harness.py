@@ -8,6 +8,7 @@ synchronize: start-up waits for the port file and for the channel to connect.
 Not thread-safe; one ServerProcess per test class.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -23,6 +24,13 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "examples", "python"))
 import persona_stubs  # noqa: E402  pylint: disable=wrong-import-position
 
 START_TIMEOUT_S = 60
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """Runs in the child before exec: a test killed by ctest's timeout must
+    not leave its server running."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ServerProcess:
@@ -52,7 +60,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
             [self.binary, f"--listen=127.0.0.1:{port}", f"--data_dir={self.data_dir}",
              f"--port_file={port_file}", "--log_format=text"] + self.extra_args,
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
