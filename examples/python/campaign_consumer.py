@@ -40,6 +40,8 @@ import persona_stubs
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
              grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN)
 EXIT_STOPPED = 3
+CAMPAIGN_TYPES = ("WELCOME", "WIN_BACK", "ABANDONED_CART", "CROSS_SELL", "REPLENISHMENT",
+                  "BACK_IN_STOCK", "PRICE_DROP", "NEWSLETTER")
 
 
 def parse_args(argv):
@@ -47,7 +49,8 @@ def parse_args(argv):
     p.add_argument("--address", default=os.environ.get("PERSONA_ADDRESS", "127.0.0.1:50051"))
     p.add_argument("--shop", default="")
     p.add_argument("--campaign-id", required=True, help="1..64 of [a-z0-9_-]")
-    p.add_argument("--type", default="NEWSLETTER", help="CampaignType name, e.g. WIN_BACK")
+    p.add_argument("--type", default="NEWSLETTER", type=str.upper, choices=CAMPAIGN_TYPES,
+                   help="the campaign type (frequency caps count per type)")
     p.add_argument("--segment", required=True, help='e.g. "stage:at_risk" or a custom segment')
     p.add_argument("--items", type=int, default=6, help="products per email (1..50)")
     p.add_argument("--out", required=True, help="CSV to write; <out>.state.json is its checkpoint")
@@ -98,7 +101,7 @@ class Consumer:
         pb = self.pb.campaigns_pb2
         return pb.RunCampaignRequest(
             shop=self.args.shop, campaign_id=self.args.campaign_id,
-            type=pb.CampaignType.Value(self.args.type.upper()),
+            type=pb.CampaignType.Value(self.args.type),
             segment=self.args.segment, items_per_customer=self.args.items,
             resume_after=self.journal.cursor, dry_run=self.args.dry_run)
 
@@ -168,7 +171,7 @@ def report(consumer, resumed_from):
 def main(argv):
     args = parse_args(argv)
     pb = persona_stubs.load(args.stubs)
-    journal = checkpoint.Journal(args.out, args.campaign_id, args.items)
+    journal = checkpoint.Journal(args.out, args.campaign_id, args.items, args.dry_run)
     try:
         resumed = journal.open()
     except ValueError as err:

@@ -36,12 +36,12 @@ def header(items_per_email):
 class Journal:
     """Appends email rows and checkpoints progress; see the module comment."""
 
-    def __init__(self, csv_path, campaign_id, items_per_email):
+    def __init__(self, csv_path, campaign_id, items_per_email, dry_run=False):
         self.csv_path = csv_path
         self.state_path = csv_path + ".state.json"
         self.items_per_email = items_per_email
-        self.state = {"campaign_id": campaign_id, "cursor": "", "csv_bytes": 0,
-                      "emails": 0, "skipped": {}, "complete": False}
+        self.state = {"campaign_id": campaign_id, "dry_run": dry_run, "cursor": "",
+                      "csv_bytes": 0, "emails": 0, "skipped": {}, "complete": False}
         self._file = None
         self._writer = None
 
@@ -49,15 +49,16 @@ class Journal:
         """Opens the CSV, resuming from the checkpoint when there is one.
 
         Returns True when resuming. Raises ValueError when the checkpoint is
-        another campaign's.
+        another campaign's, or a dry run's for a real one (or the reverse).
         """
         resuming = os.path.exists(self.state_path) and os.path.exists(self.csv_path)
         if resuming:
             with open(self.state_path, encoding="utf-8") as f:
                 saved = json.load(f)
-            if saved.get("campaign_id") != self.state["campaign_id"]:
-                raise ValueError(f"{self.state_path} belongs to campaign "
-                                 f"{saved.get('campaign_id')!r}; use another --out")
+            for field in ("campaign_id", "dry_run"):
+                if saved.get(field) != self.state[field]:
+                    raise ValueError(f"{self.state_path} has {field} {saved.get(field)!r}, "
+                                     f"not {self.state[field]!r}; use another --out")
             self.state = saved
             self._file = open(self.csv_path, "r+", newline="", encoding="utf-8")  # pylint: disable=consider-using-with
             self._file.truncate(self.state["csv_bytes"])

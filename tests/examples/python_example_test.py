@@ -145,6 +145,23 @@ class CampaignConsumerTest(harness.ShopServerTestMixin, unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(read_text(out), before)
 
+    def test_dry_run_records_nothing_and_is_not_resumed_by_a_real_run(self):
+        emails, skipped = self.direct_dry_run("welcome-preview", "WELCOME")
+        result, report, out = self.consume(self.server.address, "welcome-preview", "WELCOME",
+                                           "--dry-run")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_matches(out, report, emails, skipped)
+        # Nothing was recorded: no customer has an EMAIL_SEND of this campaign.
+        people = self.pb.customers_pb2_grpc.CustomerServiceStub(self.server.channel)
+        for customer, _ in emails:
+            profile = people.GetProfile(self.pb.customers_pb2.GetProfileRequest(
+                customer_id=customer, recent_events=200))
+            campaigns = [e.event.properties.get("campaign") for e in profile.recent_events]
+            self.assertNotIn("welcome-preview", campaigns, customer)
+        result, _, _ = self.consume(self.server.address, "welcome-preview", "WELCOME")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("dry_run True, not False", result.stderr)
+
     def test_unknown_segment_is_reported_by_status(self):
         out = os.path.join(self.tmp.name, "none.csv")
         result = harness.run([PYTHON, CONSUMER, f"--address={self.server.address}",
