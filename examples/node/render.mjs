@@ -45,6 +45,8 @@ export function renderText(visit) {
     });
   }
   if (visit.placements.length === 0) lines.push('(no recommendations: the page is shown without them)');
-  for (const t of visit.tracked) lines.push(`tracked ${t.type} ${t.item_ids.join(',')} as ${t.event_id}`);
+  for (const t of visit.tracked) {
+    lines.push(`tracked ${t.type} ${t.item_ids.join(',') || '(no items)'} as ${t.event_id}`);
+  }
   return lines.join('\n');
 }
