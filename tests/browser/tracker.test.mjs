@@ -260,6 +260,35 @@ test('a retried batch is stored once', async () => {
   assert.equal(Number(profile.stats.event_counts.SEARCH), 1);
 });
 
+test('events a page could not confirm are sent again by the next page, and stored once', async () => {
+  const {page, context} = browser;
+  const trackUrl = `${server.httpUrl}/api/persona.v1.EventService/TrackEvents`;
+  const idsOf = (request) => request.postDataJSON().events.map((e) => e.event_id);
+  const failed = [];
+  const onFailed = (request) => { if (request.url() === trackUrl) failed.push(...idsOf(request)); };
+  page.on('requestfailed', onFailed);
+  await context.setOffline(true);
+  const query = `offline ${Date.now()}`;
+  const eventId = await page.evaluate((q) => window.persona.track('SEARCH', {properties: {query: q}}), query);
+  await eventually(async () => failed, (ids) => ids.includes(eventId), 'the page tried to send it');
+  page.off('requestfailed', onFailed);
+  await context.setOffline(false);
+  const sentByNextPage = [];
+  const onRequest = (request) => {
+    if (request.url() === trackUrl && request.method() === 'POST') sentByNextPage.push(...idsOf(request));
+  };
+  page.on('request', onRequest);
+  await page.goto(`${shopUrl}/cart.html`);
+  const profile = await eventually(() => profileOf({session_id: session}), (p) =>
+    find(p, 'SEARCH', (e) => e.properties.query === query).length > 0 && sentByNextPage.includes(eventId),
+  'the next page sent it again from the queue kept in localStorage');
+  page.off('request', onRequest);
+  const stored = find(profile, 'SEARCH', (e) => e.properties.query === query);
+  assert.equal(stored.length, 1, JSON.stringify(stored));
+  assert.equal(stored[0].event_id, eventId);
+  await page.waitForSelector('body[data-ready] .line');
+});
+
 test('identify merges the session into the customer, and the purchase is theirs', async () => {
   const {page} = browser;
   await page.fill('#customer', CUSTOMER);
