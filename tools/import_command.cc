@@ -115,6 +115,11 @@ class ProgressDisplay {
   }
 
   double Elapsed() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+  // Rows per second of this run, given the rows done in all.
+  double Rate(int64_t rows_done) const {
+    const double seconds = Elapsed();
+    return seconds > 0 ? static_cast<double>(rows_done - first_rows_) / seconds : 0.0;
+  }
 
  private:
   const std::string label_;
@@ -198,20 +203,19 @@ Flags ImportFlags() {
   flags.Value("rejects", "", "write every rejected row (file, line, reason) to this CSV");
   flags.Value("max_rows", "0", "stop after about this many rows (0: no limit); --resume goes on");
   flags.Value("upsert", "items,customers",
-              "GA4/Shopify/Segment: what to upsert besides events (items, "
-              "customers, none)");
+              "GA4/Shopify/Segment: what to upsert besides events (items, customers, none)");
   flags.Value("sample", "1.0", "Online Retail: share of customers to keep, in (0, 1]");
   flags.Bool("shift-to-now", "Online Retail: shift all times so the newest is now");
   flags.Value("batch", "500", "records per call, 1..1000");
   return flags;
 }
 
-// Fills `options` from the flags; a usage error is returned as
-// INVALID_ARGUMENT.
+// Fills `options` from the flags; a usage error is returned as INVALID_ARGUMENT.
 absl::Status ReadOptions(const Flags& flags, importer::ImportOptions* options, bool* kind_given) {
   absl::StatusOr<importer::Format> format = importer::ParseFormatName(flags.Get("format"));
-  if (!format.ok())
+  if (!format.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--format ", format.status().message()));
+  }
   options->format = *format;
   options->upsert_items = options->upsert_customers = false;
   for (const std::string& what : flags.GetList("upsert")) {
@@ -302,8 +306,7 @@ bool ImportOne(const std::string& path, importer::ImportOptions options,
   }
   PrintSummary(path, result->report);
   const importer::ImportReport& r = result->report;
-  std::printf("  %.1f s, %.0f rows/s\n", progress.Elapsed(),
-              progress.Elapsed() > 0 ? r.rows_read / progress.Elapsed() : 0.0);
+  std::printf("  %.1f s, %.0f rows/s\n", progress.Elapsed(), progress.Rate(r.rows_read));
   if (!files.rejects.empty() && r.rejected > 0) {
     std::printf("  all %lld rejected rows are in %s\n", static_cast<long long>(r.rejected),
                 files.rejects.c_str());

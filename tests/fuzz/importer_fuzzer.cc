@@ -1,6 +1,8 @@
 // Fuzzes the importer (tools/importer/importer.h) end to end: the input's
-// first two bytes choose the format (auto, JSON Lines, CSV, Online Retail),
-// the record kind, the batch size, sampling and time shifting; the rest is
+// first two bytes choose the format (below 0x80: auto, JSON Lines, CSV, Online
+// Retail by the low two bits; from 0x80: GA4, Shopify, Segment), the record
+// kind, the batch size, sampling, time shifting, a row limit and a resume
+// position; the rest is
 // written to a file (plain, or gzip when it starts with gzip's magic) and
 // imported into a sink that validates records as the server does
 // (server/validation.h) and refuses the bad ones by field. Checked:
@@ -135,11 +137,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t mode = in.Byte();
   const uint8_t knobs = in.Byte();
   ImportOptions options;
-  options.format = static_cast<Format>(mode % 4);
+  options.format = (mode & 0x80) != 0 ? static_cast<Format>(4 + (mode & 0x7f) % 3)
+                                      : static_cast<Format>(mode % 4);
   options.kind = static_cast<RecordKind>((mode / 4) % 3);
   options.batch_size = 1 + knobs % 8;
   options.customer_sample = (knobs & 0x10) != 0 ? 0.5 : 1.0;
   options.shift_newest_to_ms = (knobs & 0x20) != 0 ? kNow : 0;
+  options.max_rows = (knobs & 0x40) != 0 ? 5 : 0;
+  options.resume_after_line = (knobs & 0x80) != 0 ? 3 : 0;
+  options.derive_event_ids = (knobs & 0x08) != 0;
+  int64_t last_commit = 0;
+  int64_t handed_over = 0;
+  options.on_commit = [&](const CommitPoint& point) {
+    FUZZ_CHECK(point.line >= last_commit, "commit at line %lld after %lld",
+               static_cast<long long>(point.line), static_cast<long long>(last_commit));
+    for (const RejectedRow& row : point.new_rejects) {
+      FUZZ_CHECK(row.line <= point.line, "rejected line %lld handed over at line %lld",
+                 static_cast<long long>(row.line), static_cast<long long>(point.line));
+    }
+    last_commit = point.line;
+    handed_over += static_cast<int64_t>(point.new_rejects.size());
+    return absl::OkStatus();
+  };
   int64_t last_done = 0;
   options.progress = [&last_done](int64_t done, int64_t total) {
     FUZZ_CHECK(done >= last_done && done <= total, "progress %lld of %lld after %lld",
@@ -156,5 +175,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CheckReport(*report, sink);
+  FUZZ_CHECK(handed_over == report->rejected, "commits handed over %lld of %lld rejections",
+             static_cast<long long>(handed_over), static_cast<long long>(report->rejected));
+  FUZZ_CHECK(!report->stopped_at_limit || report->rows_read >= options.max_rows,
+             "stopped at %lld rows, the limit is %lld", static_cast<long long>(report->rows_read),
+             static_cast<long long>(options.max_rows));
   return 0;
 }
