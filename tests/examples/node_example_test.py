@@ -154,6 +154,16 @@ class NodeStorefrontTest(harness.ShopServerTestMixin, unittest.TestCase):
         self.assertIn("RecommendPage failed: INVALID_ARGUMENT", result.stderr)
         self.assertEqual([t["type"] for t in visit["tracked"]], ["PRODUCT_VIEW"])
 
+    def test_rejected_event_is_reported_with_its_field(self):
+        too_long = "x" * 300  # ids are at most 256 bytes
+        result, visit = run_storefront(self.server.address, "--customer=c008",
+                                       f"--product={too_long}")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(visit["tracked"], [])
+        self.assertEqual([(e["call"], e["code"]) for e in visit["errors"]],
+                         [("RecommendPage", "INVALID_ARGUMENT"), ("TrackEvents", "REJECTED")])
+        self.assertIn("events[0].items[0].item_id", visit["errors"][1]["message"])
+
     def test_unreachable_server_renders_page_without_recommendations(self):
         with socket.create_server(("127.0.0.1", 0)) as s:
             closed_port = s.getsockname()[1]
