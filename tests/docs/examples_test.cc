@@ -145,6 +145,9 @@ bool WaitForModel(ServerProcess& server) {
 class ExamplesTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The pages' examples use curl and jq (scripts/install-deps.sh installs them).
+    const Outcome tools = RunCommand({"sh", "-c", "command -v curl && command -v jq"}, "/", "/usr/bin");
+    ASSERT_EQ(tools.exit_code, 0) << "the examples need curl and jq: " << tools.output;
     std::filesystem::create_directories(work());
     const std::string port_file = dir_.path() + "/http-port";
     // What the guides tell readers to run: scripts/run-server.sh with the demo
