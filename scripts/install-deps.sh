@@ -15,7 +15,11 @@ packages=(
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf nodejs
   curl jq
+  chromium
 )
+# Node.js (20 or newer for playwright-core) and npm come with the machine
+# image; Debian's nodejs has no npm, so add Debian's npm only when it is missing.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
