@@ -5,6 +5,8 @@
 // pages' addresses (gRPC 127.0.0.1:50051, HTTP http://127.0.0.1:8080) are
 // replaced by the test server's, and `persona` / `build/tools/persona` is a
 // wrapper that adds the test server's --server to commands that take one.
+// Blocks run in a temporary directory where the checkout's data/, tools/,
+// deploy/ and examples/ are linked, so the pages' sample paths resolve.
 // Each block must exit 0 and print every "# expect:" text. Blocks marked
 // "# not run: <why>" are skipped and listed.
 #include <fcntl.h>
@@ -149,6 +151,10 @@ class ExamplesTest : public ::testing::Test {
     const Outcome tools = RunCommand({"sh", "-c", "command -v curl && command -v jq"}, "/", "/usr/bin");
     ASSERT_EQ(tools.exit_code, 0) << "the examples need curl and jq: " << tools.output;
     std::filesystem::create_directories(work());
+    // The pages run from the checkout: its sample files are where they say.
+    for (const char* dir : {"data", "tools", "deploy", "examples"}) {
+      std::filesystem::create_directory_symlink(kSource + "/" + dir, work() + "/" + dir);
+    }
     const std::string port_file = dir_.path() + "/http-port";
     // What the guides tell readers to run: scripts/run-server.sh with the demo
     // shop, the HTTP listener, a backup directory and event retention.
