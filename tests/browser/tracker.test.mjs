@@ -343,3 +343,31 @@ test('catalog text is shown as text, never run as markup', async () => {
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(failedResponses, []);
 });
+
+test('after optOut nothing is tracked and no id leaves the browser, also on the next page', async () => {
+  const {page, context} = browser;
+  const sessionCookie = async () => (await context.cookies(shopUrl)).find((c) => c.name === 'persona_sid');
+  assert.ok(await sessionCookie());
+  await page.evaluate(() => window.persona.optOut());
+  assert.equal(await page.evaluate(() => window.persona.sessionId()), '');
+  assert.equal(await page.evaluate(() => window.persona.customerId()), '');
+  assert.equal(await sessionCookie(), undefined);
+
+  const asked = page.waitForRequest((r) =>
+    r.url().endsWith('.RecommendService/RecommendPage') && r.method() === 'POST');
+  await page.goto(`${shopUrl}/index.html`);
+  const request = (await asked).postDataJSON();
+  assert.equal(request.session_id, undefined, JSON.stringify(request));
+  assert.equal(request.customer_id, undefined, JSON.stringify(request));
+  await waitForBlock(page, 'home-recs');  // recommendations still, not personalized
+  assert.equal(await page.evaluate(() => window.persona.track('SEARCH', {properties: {query: 'q'}})), '');
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('persona_')));
+  assert.deepEqual(kept, ['persona_optout']);
+  assert.equal(await sessionCookie(), undefined);
+
+  await page.evaluate(() => window.persona.optIn());
+  const fresh = await page.evaluate(() => window.persona.sessionId());
+  assert.match(fresh, /^s_[0-9a-f]{32}$/);
+  assert.notEqual(fresh, session);
+  assert.equal((await sessionCookie())?.value, fresh);
+});

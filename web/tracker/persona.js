@@ -54,6 +54,7 @@
   var state = {
     session: '',
     customer: '',
+    optedOut: false,             // persona.optOut(): no ids, no events
     queue: [],                   // events not yet acknowledged
     sending: null,               // the (non-keepalive) request in flight, if any
     inflight: {},                // event_id -> requests carrying it now
@@ -336,6 +337,7 @@
   // Builds and queues one event; `fields` may hold items, order_id, value,
   // recommendation_id and properties (strings).
   function track(type, fields) {
+    if (state.optedOut) return '';
     fields = fields || {};
     var event = {
       event_id: 'e_' + randomHex(12),
@@ -564,7 +566,7 @@
       })
     };
     if (state.customer) request.customer_id = state.customer;
-    else request.session_id = state.session;
+    else if (state.session) request.session_id = state.session;
     if (config.locale) request.locale = config.locale;
     containers.forEach(function (c) { c.setAttribute('data-persona-state', 'loading'); });
     return call('RecommendService/RecommendPage', request).then(function (response) {
@@ -671,9 +673,12 @@
         autoRender: options.autoRender !== false,
         debug: !!options.debug
       };
-      state.session = loadSession();
-      state.customer = cleanId(storeGet('customer:' + config.shop));
-      loadQueue();
+      state.optedOut = storeGet('optout') === '1';
+      if (!state.optedOut) {
+        state.session = loadSession();
+        state.customer = cleanId(storeGet('customer:' + config.shop));
+        loadQueue();
+      }
       start();
       var waiting = state.waiting;
       state.waiting = [];
@@ -725,7 +730,7 @@
       return later(function () {
         var id = cleanId(customerId);
         if (!id) throw new Error('persona.identify: a customer id of 1..256 characters');
-        if (id === state.customer) return '';
+        if (id === state.customer || state.optedOut) return '';
         state.customer = id;
         storeSet('customer:' + config.shop, id);
         var props = pageProperties();
@@ -741,8 +746,40 @@
       return later(function () {
         state.customer = '';
         storeSet('customer:' + config.shop, null);
+        if (state.optedOut) return;
         state.session = 's_' + randomHex(16);
         persistSession(state.session);
+      });
+    },
+
+    // The visitor refused tracking: forgets the session, the customer, unsent
+    // events and clicks, and from now on (also on later pages, remembered in
+    // localStorage as persona_optout) sends no events and no ids; blocks still
+    // show recommendations, not personalized.
+    optOut: function () {
+      return later(function () {
+        state.optedOut = true;
+        storeSet('optout', '1');
+        state.queue = [];
+        try {
+          Object.keys(window.localStorage).forEach(function (key) {
+            if (key.indexOf(STORE_PREFIX) === 0 && key !== STORE_PREFIX + 'optout') {
+              window.localStorage.removeItem(key);
+            }
+          });
+        } catch (e) { /* no localStorage: nothing stored there */ }
+        writeCookie(SESSION_COOKIE, '', 0);
+        state.customer = '';
+        state.session = '';
+      });
+    },
+
+    // Tracking allowed again: a new anonymous session.
+    optIn: function () {
+      return later(function () {
+        storeSet('optout', null);
+        state.optedOut = false;
+        if (!state.session) state.session = loadSession();
       });
     },
 
@@ -760,7 +797,7 @@
           context_item_ids: options.context || []
         };
         if (state.customer) request.customer_id = state.customer;
-        else request.session_id = state.session;
+        else if (state.session) request.session_id = state.session;
         return call('RecommendService/Recommend', request);
       });
     },
