@@ -2,7 +2,7 @@
 // proto/persona/v1 (read from a protoc descriptor set built from all of its
 // files, so a new file or rpc is seen without editing this test) has a
 // "### <Service>.<Method>" section in docs/GUIDE.md with a curl call to its
-// HTTP/JSON route; no section or route names an rpc that does not exist; the
+// HTTP/JSON route, the answer shown and the errors to expect; no section or route names an rpc that does not exist; the
 // guides' shell examples are all ```sh blocks (run by examples_test or marked
 // "# not run:"); and the relative links of the documentation pages resolve.
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -84,8 +85,29 @@ TEST(GuideCoverageTest, TheDescriptorSetHasTheKnownServices) {
   }
 }
 
+// The lines of section `h`: from its heading to the next heading of level <=
+// its own (or the end).
+std::string SectionText(const std::string& text, const Page& page, int h) {
+  int end_line = 1 << 30;
+  for (int i = h + 1; i < static_cast<int>(page.headings.size()); ++i) {
+    if (page.headings[i].level <= page.headings[h].level) {
+      end_line = page.headings[i].line;
+      break;
+    }
+  }
+  std::istringstream in(text);
+  std::string out;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (number >= page.headings[h].line && number < end_line) absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
 TEST(GuideCoverageTest, EveryRpcHasASectionWithAWorkedCurlExample) {
-  const Page guide = ReadPage("docs/GUIDE.md");
+  std::string text;
+  const Page guide = ReadPage("docs/GUIDE.md", &text);
   std::map<std::string, int> sections;
   for (int h = 0; h < static_cast<int>(guide.headings.size()); ++h) {
     if (guide.headings[h].level == 3) sections[guide.headings[h].text] = h;
@@ -103,6 +125,14 @@ TEST(GuideCoverageTest, EveryRpcHasASectionWithAWorkedCurlExample) {
     EXPECT_TRUE(absl::StrContains(SectionCode(guide, it->second), route))
         << "docs/GUIDE.md line " << guide.headings[it->second].line << ": the section of " << rpc
         << " has no example calling " << route;
+    // The answer shown, and the errors to expect.
+    const std::string section = SectionText(text, guide, it->second);
+    EXPECT_TRUE(absl::StrContains(section, "```json") || absl::StrContains(section, "```text"))
+        << "docs/GUIDE.md line " << guide.headings[it->second].line << ": the section of " << rpc
+        << " shows no answer (a ```json or ```text block)";
+    EXPECT_TRUE(absl::StrContains(section, "Errors"))
+        << "docs/GUIDE.md line " << guide.headings[it->second].line << ": the section of " << rpc
+        << " does not say which errors to expect";
   }
 }
 
