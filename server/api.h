@@ -39,6 +39,8 @@ class PersonaApi {
                                v1::SetAvailabilityResponse* response);
   absl::Status UpsertCategories(const v1::UpsertCategoriesRequest& request,
                                 v1::UpsertCategoriesResponse* response);
+  absl::Status SearchItems(const v1::SearchItemsRequest& request,
+                           v1::SearchItemsResponse* response);
   // Customers.
   absl::Status UpsertCustomers(const v1::UpsertCustomersRequest& request,
                                v1::UpsertCustomersResponse* response);

@@ -1,9 +1,15 @@
 // PersonaApi: catalog and shop-level calls.
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/keys.h"
 #include "common/status_macros.h"
 #include "server/api.h"
 #include "server/convert.h"
+#include "server/process_stats.h"
 
 namespace persona::server {
 
@@ -120,6 +126,90 @@ absl::Status PersonaApi::UpsertCategories(const v1::UpsertCategoriesRequest& req
   return absl::OkStatus();
 }
 
+namespace {
+
+constexpr size_t kMaxQueryBytes = 256;
+constexpr int kMaxSearchPath = 8;
+constexpr size_t kMaxSearchPathBytes = 128;
+constexpr int kMaxSearchBrands = 100;
+constexpr int kDefaultSearchPage = 20;
+constexpr int kMaxSearchPage = 100;
+
+absl::Status CheckSearch(const v1::SearchItemsRequest& r) {
+  auto bad = [](const std::string& field, const char* reason) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
+  };
+  if (r.query().size() > kMaxQueryBytes) return bad("query", "must be at most 256 bytes");
+  if (!IsCleanUtf8(r.query())) return bad("query", "must be UTF-8 without control characters");
+  if (r.category_path_size() > kMaxSearchPath) return bad("category_path", "at most 8 levels");
+  for (int i = 0; i < r.category_path_size(); ++i) {
+    const std::string& level = r.category_path(i);
+    if (level.empty() || level.size() > kMaxSearchPathBytes || !IsCleanUtf8(level)) {
+      return bad(absl::StrCat("category_path[", i, "]"), "must be 1..128 bytes of clean UTF-8");
+    }
+  }
+  if (r.brands_size() > kMaxSearchBrands) return bad("brands", "at most 100 brands");
+  for (int i = 0; i < r.brands_size(); ++i) {
+    if (!IdProblem(r.brands(i)).empty()) {
+      return bad(absl::StrCat("brands[", i, "]"), "must be 1..256 bytes of clean UTF-8");
+    }
+  }
+  if (r.page_size() < 0 || r.page_size() > kMaxSearchPage) {
+    return bad("page_size", "must be 0..100");
+  }
+  if (auto p = CheckId("page_token", r.page_token(), false)) return ToStatus(*p);
+  return absl::OkStatus();
+}
+
+// Whether `item` passes the request's category and brand filters and holds
+// every one of `words` (already lower-case) in a searched field.
+bool SearchMatches(const v1::Item& item, const v1::SearchItemsRequest& r,
+                   const std::vector<std::string>& words) {
+  if (item.category_path_size() < r.category_path_size()) return false;
+  for (int i = 0; i < r.category_path_size(); ++i) {
+    if (item.category_path(i) != r.category_path(i)) return false;
+  }
+  if (r.brands_size() > 0 &&
+      std::find(r.brands().begin(), r.brands().end(), item.brand()) == r.brands().end()) {
+    return false;
+  }
+  if (words.empty()) return true;
+  // Fields joined by '\n': words hold no whitespace, so no match spans two.
+  std::string text = absl::StrCat(item.id(), "\n", item.title(), "\n", item.brand());
+  for (const std::string& level : item.category_path()) absl::StrAppend(&text, "\n", level);
+  absl::AsciiStrToLower(&text);
+  return std::all_of(words.begin(), words.end(),
+                     [&](const std::string& w) { return absl::StrContains(text, w); });
+}
+
+}  // namespace
+
+absl::Status PersonaApi::SearchItems(const v1::SearchItemsRequest& request,
+                                     v1::SearchItemsResponse* response) {
+  ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
+  RETURN_IF_ERROR(CheckSearch(request));
+  std::vector<std::string> words =
+      absl::StrSplit(absl::AsciiStrToLower(request.query()), absl::ByAnyChar(" \t"),
+                     absl::SkipEmpty());
+  ASSIGN_OR_RETURN(Shop * state, shops_->Get(shop));
+  const auto snap = state->Snapshot();
+  std::vector<const v1::Item*> after_token;  // matches past the page token
+  int64_t total = 0;
+  for (const auto& item : snap->items) {
+    if (!SearchMatches(*item, request, words)) continue;
+    ++total;
+    if (item->id() > request.page_token()) after_token.push_back(item.get());
+  }
+  const size_t page = request.page_size() > 0 ? request.page_size() : kDefaultSearchPage;
+  const size_t taken = std::min(page, after_token.size());
+  std::partial_sort(after_token.begin(), after_token.begin() + taken, after_token.end(),
+                    [](const v1::Item* a, const v1::Item* b) { return a->id() < b->id(); });
+  for (size_t i = 0; i < taken; ++i) *response->add_items() = *after_token[i];
+  response->set_total_matches(total);
+  if (after_token.size() > taken) response->set_next_page_token(after_token[taken - 1]->id());
+  return absl::OkStatus();
+}
+
 absl::Status PersonaApi::GetStats(const v1::GetStatsRequest& request, v1::ShopStats* response) {
   ASSIGN_OR_RETURN(const std::string shop, ResolveShop(request.shop()));
   ASSIGN_OR_RETURN(Shop * state, shops_->Get(shop));
@@ -171,6 +261,17 @@ void FillModelInfo(const std::string& shop, const ServingModel& model, const Sho
     info->set_imputed_items(snap->als->imputed_items());
     info->set_approximate_index(snap->als->has_ann());
   }
+  for (const auto& [name, value] : model.als.metrics) (*info->mutable_evaluation())[name] = value;
+}
+
+// Fills the ingest figures: the shop's events over this process's uptime.
+void FillIngest(const Shop& state, int64_t now_ms, v1::ModelInfo* info) {
+  const int64_t events = state.events_since_start.load(std::memory_order_relaxed);
+  info->set_events_since_start(events);
+  const std::optional<ProcessStats> process = ReadProcessStats();
+  if (!process.has_value() || process->start_time_seconds <= 0) return;
+  const double uptime_seconds = now_ms / 1000.0 - process->start_time_seconds;
+  if (uptime_seconds > 0) info->set_ingest_events_per_second(events / uptime_seconds);
 }
 
 }  // namespace
@@ -180,6 +281,7 @@ absl::Status PersonaApi::DescribeModel(const std::string& shop, const ServingMod
   ASSIGN_OR_RETURN(Shop * state, shops_->Get(shop));
   const auto snap = state->Snapshot();
   FillModelInfo(shop, model, snap.get(), response);
+  FillIngest(*state, clock_->NowMs(), response);
   return absl::OkStatus();
 }
 
@@ -192,6 +294,7 @@ absl::Status PersonaApi::GetModelInfo(const v1::GetModelInfoRequest& request,
     return absl::NotFoundError(absl::StrCat("shop '", shop, "' has no trained model yet"));
   }
   FillModelInfo(shop, *snap->model, snap.get(), response);
+  FillIngest(*state, clock_->NowMs(), response);
   return absl::OkStatus();
 }
 

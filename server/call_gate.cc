@@ -24,6 +24,7 @@ constexpr RpcInfo kRpcs[] = {
     {"/persona.v1.CatalogService/GetItems", kM, kShop},
     {"/persona.v1.CatalogService/SetAvailability", kA, kShop},
     {"/persona.v1.CatalogService/UpsertCategories", kA, kShop},
+    {"/persona.v1.CatalogService/SearchItems", kM, kShop},
     // CustomerService: profiles are read by marketing; erase and export are
     // admin.
     {"/persona.v1.CustomerService/UpsertCustomers", kA, kShop},
@@ -42,6 +43,7 @@ constexpr RpcInfo kRpcs[] = {
     {"/persona.v1.AdminService/TrainModel", kA, kShop},
     {"/persona.v1.AdminService/GetModelInfo", kM, kShop},
     {"/persona.v1.AdminService/ReloadConfig", kA, kServer},
+    {"/persona.v1.AdminService/ListPlacements", kM, kShop},
     // MetricsService, CampaignService, SegmentService: marketing.
     {"/persona.v1.MetricsService/GetPlacementMetrics", kM, kShop},
     {"/persona.v1.CampaignService/RunCampaign", kM, kShop},

@@ -8,6 +8,7 @@
 #include "persona/v1/events.grpc.pb.h"
 #include "persona/v1/metrics.grpc.pb.h"
 #include "persona/v1/recommend.grpc.pb.h"
+#include "common/status_macros.h"
 #include "server/call_context.h"
 #include "server/log.h"
 
@@ -66,6 +67,12 @@ class CatalogService final : public v1::CatalogService::CallbackService {
     return Unary(gate_, ctx, "/persona.v1.CatalogService/UpsertCategories",
                  req->shop(),
                  [&] { return api_->UpsertCategories(*req, resp); });
+  }
+  ServerUnaryReactor* SearchItems(CallbackServerContext* ctx,
+                                  const v1::SearchItemsRequest* req,
+                                  v1::SearchItemsResponse* resp) override {
+    return Unary(gate_, ctx, "/persona.v1.CatalogService/SearchItems",
+                 req->shop(), [&] { return api_->SearchItems(*req, resp); });
   }
 
  private:
@@ -277,10 +284,33 @@ class MetricsService final : public v1::MetricsService::CallbackService {
   const CallGate* const gate_;
 };
 
+// Copies the served placements into the ListPlacements answer.
+void DescribePlacements(const Placements& placements,
+                        v1::ListPlacementsResponse* response) {
+  for (const Placement* p : placements.All()) {
+    v1::PlacementInfo* info = response->add_placements();
+    info->set_name(p->name);
+    info->set_description(p->description);
+    info->set_default_count(p->default_count);
+    for (const PlacementVariant& v : p->variants) {
+      v1::PlacementVariantInfo* variant = info->add_variants();
+      variant->set_name(v.name);
+      variant->set_share(v.share);
+      variant->set_rules(v.rules);
+      for (const StrategyStage& stage : v.strategy) {
+        v1::PlacementStage* out = variant->add_strategy();
+        out->set_recommender(stage.recommender);
+        out->set_weight(stage.weight);
+      }
+    }
+  }
+}
+
 class AdminService final : public v1::AdminService::CallbackService {
  public:
   explicit AdminService(const ServiceDeps& deps)
       : api_(deps.api),
+        page_(deps.page),
         worker_(deps.worker),
         reload_config_(deps.reload_config),
         gate_(deps.gate) {}
@@ -337,9 +367,24 @@ class AdminService final : public v1::AdminService::CallbackService {
                                   "this server cannot reload its config");
     });
   }
+  ServerUnaryReactor* ListPlacements(CallbackServerContext* ctx,
+                                     const v1::ListPlacementsRequest* req,
+                                     v1::ListPlacementsResponse* resp) override {
+    return Unary(gate_, ctx, "/persona.v1.AdminService/ListPlacements",
+                 req->shop(), [&]() -> absl::Status {
+                   RETURN_IF_ERROR(api_->ResolveShop(req->shop()).status());
+                   if (page_ == nullptr) {
+                     return absl::FailedPreconditionError(
+                         "this server serves no placements");
+                   }
+                   DescribePlacements(*page_->placements(), resp);
+                   return absl::OkStatus();
+                 });
+  }
 
  private:
   PersonaApi* const api_;
+  PageApi* const page_;
   TrainingWorker* const worker_;
   const std::function<absl::Status(v1::ReloadConfigResponse*)> reload_config_;
   const CallGate* const gate_;

@@ -24,6 +24,7 @@
 #include "server/cluster_api.h"
 #include "server/config.h"
 #include "server/config_overrides.h"
+#include "server/dashboard.h"
 #include "server/demo_import.h"
 #include "server/grpc_cluster.h"
 #include "server/grpc_operations.h"
@@ -254,6 +255,7 @@ int Run() {
     json_options.cors_origins.assign(config->http().cors_origins().begin(),
                                      config->http().cors_origins().end());
     RegisterJsonGateway(*http, server->InProcessChannel(grpc::ChannelArguments()), json_options);
+    RegisterDashboard(*http);  // GET /admin/, the admin dashboard
     RegisterTracker(*http);  // GET /persona.js, the browser tracker and widget
   }
   LogInfo("serving", {{"port", port}, {"metrics_port", (*observability)->metrics_port()},
