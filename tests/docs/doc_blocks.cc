@@ -4,10 +4,10 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 
 namespace persona::docs {
 namespace {
@@ -43,20 +43,21 @@ absl::Status ReadShellConventions(CodeBlock& block) {
       first = false;
       if (absl::StartsWith(trimmed, kNotRun)) {
         block.run = false;
-        block.not_run_reason =
-            std::string(absl::StripAsciiWhitespace(trimmed.substr(kNotRun.size())));
+        block.not_run_reason = std::string(
+            absl::StripAsciiWhitespace(trimmed.substr(kNotRun.size())));
         if (block.not_run_reason.empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("line ", block.line + offset, ": '# not run:' needs a reason"));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "line ", block.line + offset, ": '# not run:' needs a reason"));
         }
         continue;
       }
     }
     if (absl::StartsWith(trimmed, kExpect)) {
-      std::string expect(absl::StripAsciiWhitespace(trimmed.substr(kExpect.size())));
+      std::string expect(
+          absl::StripAsciiWhitespace(trimmed.substr(kExpect.size())));
       if (expect.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("line ", block.line + offset, ": '# expect:' needs a text"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "line ", block.line + offset, ": '# expect:' needs a text"));
       }
       block.expects.push_back(std::move(expect));
     }
@@ -98,7 +99,8 @@ absl::StatusOr<Page> ParsePage(const std::string& markdown) {
       const size_t level = line.find_first_not_of('#');
       if (level != std::string::npos && level <= 6 && line[level] == ' ') {
         page.headings.push_back(
-            {static_cast<int>(level), std::string(absl::StripAsciiWhitespace(line.substr(level))),
+            {static_cast<int>(level),
+             std::string(absl::StripAsciiWhitespace(line.substr(level))),
              number});
       }
     }
@@ -118,9 +120,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return out.str();
 }
 
-std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+std::string ReplaceAll(std::string text, const std::string& from,
+                       const std::string& to) {
   if (from.empty()) return text;
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+  for (size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
   return text;

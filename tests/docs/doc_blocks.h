@@ -28,9 +28,10 @@ struct Heading {
 
 // A fenced code block.
 struct CodeBlock {
-  std::string language;  // first word of the info string, e.g. "sh"; may be empty
-  std::string text;      // the lines between the fences, each ending in '\n'
-  int line = 0;          // 1-based line of the opening fence
+  std::string
+      language;      // first word of the info string, e.g. "sh"; may be empty
+  std::string text;  // the lines between the fences, each ending in '\n'
+  int line = 0;      // 1-based line of the opening fence
   // Index into Page::headings of the nearest heading above; -1 when none.
   int heading = -1;
   // For "sh" blocks: false when the first line is "# not run: <reason>".
@@ -53,7 +54,8 @@ absl::StatusOr<Page> ParsePage(const std::string& markdown);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Replaces every occurrence of `from` in `text` by `to`.
-std::string ReplaceAll(std::string text, const std::string& from, const std::string& to);
+std::string ReplaceAll(std::string text, const std::string& from,
+                       const std::string& to);
 
 }  // namespace persona::docs
 

@@ -53,8 +53,10 @@ TEST(DocBlocksTest, NotRunMarkerOnTheFirstLineOnly) {
     bool run;
     std::string reason;
   } cases[] = {
-      {"# not run: starts a server\nscripts/run.sh\n", false, "starts a server"},
-      {"\n  # not run: needs TLS files\npersona stats\n", false, "needs TLS files"},
+      {"# not run: starts a server\nscripts/run.sh\n", false,
+       "starts a server"},
+      {"\n  # not run: needs TLS files\npersona stats\n", false,
+       "needs TLS files"},
       {"persona stats\n# not run: too late\n", true, ""},
       {"# a comment\n# not run: not first\n", true, ""},
   };
@@ -83,12 +85,15 @@ TEST(DocBlocksTest, RefusesBrokenMarkup) {
       "```sh\necho\n# expect:   \n```\n",
   };
   for (const std::string& page : bad) {
-    EXPECT_EQ(ParsePage(page).status().code(), absl::StatusCode::kInvalidArgument) << page;
+    EXPECT_EQ(ParsePage(page).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << page;
   }
 }
 
 TEST(DocBlocksTest, ReplaceAllReplacesEveryOccurrenceOnce) {
-  EXPECT_EQ(ReplaceAll("a 127.0.0.1:8080 b 127.0.0.1:8080", "127.0.0.1:8080", "127.0.0.1:80801"),
+  EXPECT_EQ(ReplaceAll("a 127.0.0.1:8080 b 127.0.0.1:8080", "127.0.0.1:8080",
+                       "127.0.0.1:80801"),
             "a 127.0.0.1:80801 b 127.0.0.1:80801");
   EXPECT_EQ(ReplaceAll("abc", "", "x"), "abc");
 }
@@ -96,7 +101,8 @@ TEST(DocBlocksTest, ReplaceAllReplacesEveryOccurrenceOnce) {
 TEST(DocBlocksTest, ReadFileNamesAMissingPath) {
   auto missing = ReadFile("/nonexistent/persona-doc.md");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(missing.status().message().find("/nonexistent/persona-doc.md"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("/nonexistent/persona-doc.md"),
+            std::string::npos);
 }
 
 }  // namespace

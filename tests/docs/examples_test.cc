@@ -51,7 +51,7 @@ struct Outcome {
 
 // Runs `argv` in `dir` with `path_prefix` before $PATH, stdin from /dev/null.
 Outcome RunCommand(const std::vector<std::string>& argv, const std::string& dir,
-            const std::string& path_prefix) {
+                   const std::string& path_prefix) {
   int fds[2];
   if (pipe(fds) != 0) return {};
   const pid_t pid = fork();
@@ -64,10 +64,12 @@ Outcome RunCommand(const std::vector<std::string>& argv, const std::string& dir,
     dup2(null, 0);
     if (chdir(dir.c_str()) != 0) _exit(126);
     const char* path = getenv("PATH");
-    setenv("PATH", (path_prefix + ":" + (path ? path : "/usr/bin:/bin")).c_str(), 1);
+    setenv("PATH",
+           (path_prefix + ":" + (path ? path : "/usr/bin:/bin")).c_str(), 1);
     unsetenv("PERSONA_API_KEY");
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
     _exit(127);
@@ -75,11 +77,13 @@ Outcome RunCommand(const std::vector<std::string>& argv, const std::string& dir,
   close(fds[1]);
   Outcome outcome;
   char buffer[4096];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) outcome.output.append(buffer, n);
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;)
+    outcome.output.append(buffer, n);
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  outcome.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return outcome;
 }
 
@@ -96,7 +100,9 @@ std::vector<std::string> CommandsWithServerFlag() {
       break;
     } else if (in_list) {
       const std::string name = line.substr(2, line.find(' ', 2) - 2);
-      if (absl::StrContains(RunCommand({kCli, name, "--help"}, "/", "/usr/bin").output, "--server=")) {
+      if (absl::StrContains(
+              RunCommand({kCli, name, "--help"}, "/", "/usr/bin").output,
+              "--server=")) {
         commands.push_back(name);
       }
     }
@@ -114,9 +120,11 @@ std::string WriteCliWrapper(const std::string& dir, const std::string& grpc) {
   std::ofstream(tools + "/persona")
       << "#!/bin/sh\n"
       << "case \"$1\" in\n  " << absl::StrJoin(commands, "|") << ")\n"
-      << "    c=$1; shift; exec '" << kCli << "' \"$c\" --server=" << grpc << " \"$@\";;\n"
+      << "    c=$1; shift; exec '" << kCli << "' \"$c\" --server=" << grpc
+      << " \"$@\";;\n"
       << "esac\nexec '" << kCli << "' \"$@\"\n";
-  std::filesystem::permissions(tools + "/persona", std::filesystem::perms::owner_all);
+  std::filesystem::permissions(tools + "/persona",
+                               std::filesystem::perms::owner_all);
   return tools;
 }
 
@@ -147,13 +155,17 @@ bool WaitForModel(ServerProcess& server) {
 class ExamplesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The pages' examples use curl and jq (scripts/install-deps.sh installs them).
-    const Outcome tools = RunCommand({"sh", "-c", "command -v curl && command -v jq"}, "/", "/usr/bin");
-    ASSERT_EQ(tools.exit_code, 0) << "the examples need curl and jq: " << tools.output;
+    // The pages' examples use curl and jq (scripts/install-deps.sh installs
+    // them).
+    const Outcome tools = RunCommand(
+        {"sh", "-c", "command -v curl && command -v jq"}, "/", "/usr/bin");
+    ASSERT_EQ(tools.exit_code, 0)
+        << "the examples need curl and jq: " << tools.output;
     std::filesystem::create_directories(work());
     // The pages run from the checkout: its sample files are where they say.
     for (const char* dir : {"data", "tools", "deploy", "examples"}) {
-      std::filesystem::create_directory_symlink(kSource + "/" + dir, work() + "/" + dir);
+      std::filesystem::create_directory_symlink(kSource + "/" + dir,
+                                                work() + "/" + dir);
     }
     const std::string port_file = dir_.path() + "/http-port";
     // What the guides tell readers to run: scripts/run-server.sh with the demo
@@ -188,28 +200,32 @@ class ExamplesTest : public ::testing::Test {
     for (const CodeBlock& block : page->blocks) {
       if (block.language != "sh") continue;
       const std::string where = absl::StrCat(
-          file, ":", block.line, " (", block.heading >= 0 ? page->headings[block.heading].text : "",
-          ")");
+          file, ":", block.line, " (",
+          block.heading >= 0 ? page->headings[block.heading].text : "", ")");
       if (!block.run) {
         skipped.push_back(absl::StrCat(where, ": ", block.not_run_reason));
         continue;
       }
       ++ran;
       const std::string script =
-          ReplaceAll(ReplaceAll(block.text, kPageGrpc, server_->address()), kPageHttp, http_);
+          ReplaceAll(ReplaceAll(block.text, kPageGrpc, server_->address()),
+                     kPageHttp, http_);
       const Outcome outcome =
-          RunCommand({"timeout", "300", "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script},
-              work(), tools_);
-      EXPECT_EQ(outcome.exit_code, 0)
-          << where << " failed:\n" << script << "--- output:\n" << outcome.output.substr(0, 6000);
+          RunCommand({"timeout", "300", "bash", "--noprofile", "--norc", "-eo",
+                      "pipefail", "-c", script},
+                     work(), tools_);
+      EXPECT_EQ(outcome.exit_code, 0) << where << " failed:\n"
+                                      << script << "--- output:\n"
+                                      << outcome.output.substr(0, 6000);
       for (const std::string& expect : block.expects) {
         EXPECT_TRUE(absl::StrContains(outcome.output, expect))
             << where << ": output lacks '" << expect << "':\n"
-            << script << "--- output:\n" << outcome.output.substr(0, 6000);
+            << script << "--- output:\n"
+            << outcome.output.substr(0, 6000);
       }
     }
-    std::printf("%s: %d blocks ran, %zu not run:\n  %s\n", file.c_str(), ran, skipped.size(),
-                absl::StrJoin(skipped, "\n  ").c_str());
+    std::printf("%s: %d blocks ran, %zu not run:\n  %s\n", file.c_str(), ran,
+                skipped.size(), absl::StrJoin(skipped, "\n  ").c_str());
     return ran;
   }
 
@@ -219,17 +235,23 @@ class ExamplesTest : public ::testing::Test {
   std::string tools_;
 };
 
-TEST_F(ExamplesTest, QuickStartExamplesWork) { EXPECT_GE(RunPage("docs/QUICKSTART.md"), 10); }
+TEST_F(ExamplesTest, QuickStartExamplesWork) {
+  EXPECT_GE(RunPage("docs/QUICKSTART.md"), 10);
+}
 
-TEST_F(ExamplesTest, GuideExamplesWork) { EXPECT_GE(RunPage("docs/GUIDE.md"), 40); }
+TEST_F(ExamplesTest, GuideExamplesWork) {
+  EXPECT_GE(RunPage("docs/GUIDE.md"), 40);
+}
 
 // The harness itself can fail: a block that exits non-zero, or lacks its
 // expected text, is reported.
 TEST_F(ExamplesTest, AFailingBlockIsCaught) {
-  const Outcome bad = RunCommand({"bash", "-eo", "pipefail", "-c", "persona stats --shop=no_such/shop"},
-                          work(), tools_);
+  const Outcome bad = RunCommand(
+      {"bash", "-eo", "pipefail", "-c", "persona stats --shop=no_such/shop"},
+      work(), tools_);
   EXPECT_NE(bad.exit_code, 0) << bad.output;
-  const Outcome ok = RunCommand({"bash", "-eo", "pipefail", "-c", "persona stats"}, work(), tools_);
+  const Outcome ok = RunCommand(
+      {"bash", "-eo", "pipefail", "-c", "persona stats"}, work(), tools_);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_TRUE(absl::StrContains(ok.output, "items")) << ok.output;
   EXPECT_FALSE(absl::StrContains(ok.output, "no such text in the output"));

@@ -2,8 +2,9 @@
 // proto/persona/v1 (read from a protoc descriptor set built from all of its
 // files, so a new file or rpc is seen without editing this test) has a
 // "### <Service>.<Method>" section in docs/GUIDE.md with a curl call to its
-// HTTP/JSON route, the answer shown and the errors to expect; no section or route names an rpc that does not exist; the
-// guides' shell examples are all ```sh blocks (run by examples_test or marked
+// HTTP/JSON route, the answer shown and the errors to expect; no section or
+// route names an rpc that does not exist; the guides' shell examples are all
+// ```sh blocks (run by examples_test or marked
 // "# not run:"); and the relative links of the documentation pages resolve.
 #include <filesystem>
 #include <fstream>
@@ -33,7 +34,8 @@ std::set<std::string> ApiRpcs() {
   std::ifstream in(PERSONA_API_DESCRIPTORS, std::ios::binary);
   pb::FileDescriptorSet set;
   if (!in || !set.ParseFromIstream(&in)) {
-    ADD_FAILURE() << "cannot read the descriptor set " << PERSONA_API_DESCRIPTORS;
+    ADD_FAILURE() << "cannot read the descriptor set "
+                  << PERSONA_API_DESCRIPTORS;
     return rpcs;
   }
   for (const pb::FileDescriptorProto& file : set.file()) {
@@ -67,7 +69,8 @@ std::string SectionCode(const Page& page, int h) {
   std::string code;
   for (const CodeBlock& block : page.blocks) {
     int owner = block.heading;
-    while (owner > h && page.headings[owner].level > page.headings[h].level) --owner;
+    while (owner > h && page.headings[owner].level > page.headings[h].level)
+      --owner;
     if (owner == h) absl::StrAppend(&code, block.text);
   }
   return code;
@@ -77,8 +80,9 @@ TEST(GuideCoverageTest, TheDescriptorSetHasTheKnownServices) {
   const std::set<std::string> rpcs = ApiRpcs();
   // A canary per service, so an empty or partial descriptor set cannot pass.
   for (const char* rpc :
-       {"CatalogService.UpsertItems", "CustomerService.GetProfile", "EventService.TrackEvents",
-        "RecommendService.Recommend", "SegmentService.ListSegments", "CampaignService.RunCampaign",
+       {"CatalogService.UpsertItems", "CustomerService.GetProfile",
+        "EventService.TrackEvents", "RecommendService.Recommend",
+        "SegmentService.ListSegments", "CampaignService.RunCampaign",
         "MetricsService.GetPlacementMetrics", "AdminService.GetStats",
         "OperationsService.CreateBackup", "ClusterService.PublishModel"}) {
     EXPECT_TRUE(rpcs.count(rpc)) << rpc;
@@ -100,7 +104,8 @@ std::string SectionText(const std::string& text, const Page& page, int h) {
   int number = 0;
   for (std::string line; std::getline(in, line);) {
     ++number;
-    if (number >= page.headings[h].line && number < end_line) absl::StrAppend(&out, line, "\n");
+    if (number >= page.headings[h].line && number < end_line)
+      absl::StrAppend(&out, line, "\n");
   }
   return out;
 }
@@ -115,24 +120,28 @@ TEST(GuideCoverageTest, EveryRpcHasASectionWithAWorkedCurlExample) {
   for (const std::string& rpc : ApiRpcs()) {
     auto it = sections.find(rpc);
     if (it == sections.end()) {
-      ADD_FAILURE() << "docs/GUIDE.md has no '### " << rpc << "' section: document the new rpc "
-                    << "(what it is for, a persona command if the CLI has one, a curl example, "
+      ADD_FAILURE() << "docs/GUIDE.md has no '### " << rpc
+                    << "' section: document the new rpc "
+                    << "(what it is for, a persona command if the CLI has one, "
+                       "a curl example, "
                     << "the response abridged, the errors to expect)";
       continue;
     }
     std::string route = absl::StrCat("/api/persona.v1.", rpc);
     route[route.rfind('.')] = '/';
     EXPECT_TRUE(absl::StrContains(SectionCode(guide, it->second), route))
-        << "docs/GUIDE.md line " << guide.headings[it->second].line << ": the section of " << rpc
-        << " has no example calling " << route;
+        << "docs/GUIDE.md line " << guide.headings[it->second].line
+        << ": the section of " << rpc << " has no example calling " << route;
     // The answer shown, and the errors to expect.
     const std::string section = SectionText(text, guide, it->second);
-    EXPECT_TRUE(absl::StrContains(section, "```json") || absl::StrContains(section, "```text"))
-        << "docs/GUIDE.md line " << guide.headings[it->second].line << ": the section of " << rpc
+    EXPECT_TRUE(absl::StrContains(section, "```json") ||
+                absl::StrContains(section, "```text"))
+        << "docs/GUIDE.md line " << guide.headings[it->second].line
+        << ": the section of " << rpc
         << " shows no answer (a ```json or ```text block)";
     EXPECT_TRUE(absl::StrContains(section, "Errors"))
-        << "docs/GUIDE.md line " << guide.headings[it->second].line << ": the section of " << rpc
-        << " does not say which errors to expect";
+        << "docs/GUIDE.md line " << guide.headings[it->second].line
+        << ": the section of " << rpc << " does not say which errors to expect";
   }
 }
 
@@ -145,13 +154,15 @@ TEST(GuideCoverageTest, NoSectionOrRouteNamesAMissingRpc) {
     const Page page = ReadPage(file, &text);
     for (const Heading& h : page.headings) {
       if (std::regex_match(h.text, rpc_heading)) {
-        EXPECT_TRUE(rpcs.count(h.text)) << file << " line " << h.line << ": no rpc " << h.text;
+        EXPECT_TRUE(rpcs.count(h.text))
+            << file << " line " << h.line << ": no rpc " << h.text;
       }
     }
     for (auto m = std::sregex_iterator(text.begin(), text.end(), route);
          m != std::sregex_iterator(); ++m) {
       const std::string rpc = absl::StrCat((*m)[1].str(), ".", (*m)[2].str());
-      EXPECT_TRUE(rpcs.count(rpc)) << file << ": " << m->str() << " names no rpc";
+      EXPECT_TRUE(rpcs.count(rpc))
+          << file << ": " << m->str() << " names no rpc";
     }
   }
 }
@@ -165,7 +176,8 @@ TEST(GuideCoverageTest, ShellExamplesAreShBlocks) {
     for (const CodeBlock& block : page.blocks) {
       EXPECT_TRUE(block.language != "bash" && block.language != "shell" &&
                   block.language != "console" && block.language != "zsh")
-          << file << " line " << block.line << ": write shell examples as ```sh";
+          << file << " line " << block.line
+          << ": write shell examples as ```sh";
       run += block.run ? 1 : 0;
     }
     EXPECT_GE(run, 10) << file << " has almost no runnable examples";
@@ -178,13 +190,16 @@ TEST(GuideCoverageTest, RelativeLinksResolve) {
                            "docs/ARCHITECTURE.md", "docs/COMPARISON.md"}) {
     auto text = ReadFile(kSource + "/" + file);
     ASSERT_TRUE(text.ok()) << text.status();
-    const std::filesystem::path dir = std::filesystem::path(kSource + "/" + file).parent_path();
+    const std::filesystem::path dir =
+        std::filesystem::path(kSource + "/" + file).parent_path();
     int checked = 0;
     for (auto m = std::sregex_iterator(text->begin(), text->end(), link);
          m != std::sregex_iterator(); ++m) {
       std::string target = (*m)[1].str();
-      if (absl::StartsWith(target, "http://") || absl::StartsWith(target, "https://") ||
-          absl::StartsWith(target, "#") || absl::StartsWith(target, "mailto:")) {
+      if (absl::StartsWith(target, "http://") ||
+          absl::StartsWith(target, "https://") ||
+          absl::StartsWith(target, "#") ||
+          absl::StartsWith(target, "mailto:")) {
         continue;
       }
       target = target.substr(0, target.find('#'));
@@ -199,11 +214,14 @@ TEST(GuideCoverageTest, RelativeLinksResolve) {
 TEST(GuideCoverageTest, TheArchitecturePageShowsItsDiagram) {
   auto svg = ReadFile(kSource + "/docs/architecture.svg");
   ASSERT_TRUE(svg.ok()) << svg.status();
-  EXPECT_TRUE(absl::StrContains(*svg, "<svg") && absl::StrContains(*svg, "</svg>"));
+  EXPECT_TRUE(absl::StrContains(*svg, "<svg") &&
+              absl::StrContains(*svg, "</svg>"));
   // The boxes the data-flow diagram promises.
-  for (const char* part : {"gRPC", "HTTP/JSON", "call gate", "RocksDB", "ALS", "segment",
-                           "campaign", "training", "open-time", "nginx"}) {
-    EXPECT_TRUE(absl::StrContains(*svg, part)) << "architecture.svg lacks " << part;
+  for (const char* part :
+       {"gRPC", "HTTP/JSON", "call gate", "RocksDB", "ALS", "segment",
+        "campaign", "training", "open-time", "nginx"}) {
+    EXPECT_TRUE(absl::StrContains(*svg, part))
+        << "architecture.svg lacks " << part;
   }
   auto page = ReadFile(kSource + "/docs/ARCHITECTURE.md");
   ASSERT_TRUE(page.ok()) << page.status();
