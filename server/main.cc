@@ -209,7 +209,14 @@ int Run() {
   TrainingWorker worker(&trainer, db->get(), &shops,
                         publish_only ? 0 : int64_t{config->training().interval_minutes()} * 60'000,
                         config->training().ann_min_items(), clock);
-  if (publish_only) LoadPublishedModels(trainer, **db); else worker.LoadOrQueueAll();
+  if (publish_only) {
+    LoadPublishedModels(trainer, **db);
+    worker.RefuseRequests(
+        "this replica is cluster.publish_only: its models come from `persona cluster train` "
+        "through PublishModel (docs/SCALE_OUT.md); train there");
+  } else {
+    worker.LoadOrQueueAll();
+  }
   std::thread training_thread([&worker] { worker.Run(); });
   MetricsApi metrics(db->get(), clock, {.default_shop = config->server().default_shop()});
   // Every rpc passes the gate; the operations hooks (auth, limits, metrics) join it here.

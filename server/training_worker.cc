@@ -67,7 +67,16 @@ void TrainingWorker::Request(std::string shop, Done done, CallContext call) {
     done(absl::CancelledError("the server is shutting down"));
     return;
   }
+  if (!refusal_.empty()) {
+    done(absl::FailedPreconditionError(refusal_));
+    return;
+  }
   queue_.push_back({std::move(shop), std::move(done), call});
+}
+
+void TrainingWorker::RefuseRequests(std::string reason) {
+  absl::MutexLock lock(&mu_);
+  refusal_ = std::move(reason);
 }
 
 void TrainingWorker::LoadOrQueueAll() {

@@ -37,6 +37,10 @@ class TrainingWorker {
   // gets that status and nothing is trained; `call` must stay checkable
   // until `done` runs.
   void Request(std::string shop, Done done, CallContext call = CallContext());
+  // From now on every Request gets FAILED_PRECONDITION with `reason` and
+  // trains nothing (a cluster.publish_only replica, whose models come from
+  // PublishModel: training on its shard's part of the data would replace them).
+  void RefuseRequests(std::string reason);
   // Loads every shop's stored model; queues training where none is usable.
   void LoadOrQueueAll();
   // Processes requests and the schedule until Stop().
@@ -63,6 +67,7 @@ class TrainingWorker {
   };
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::string refusal_ ABSL_GUARDED_BY(mu_);  // empty: requests are queued
   // When each shop was last trained or tried; only the worker thread uses it.
   absl::flat_hash_map<std::string, int64_t> last_attempt_ms_;
 };

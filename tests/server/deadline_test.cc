@@ -197,5 +197,29 @@ TEST(TrainingDeadlineTest, ARequestWhoseCallerWentAwayTrainsNothing) {
   EXPECT_NE((*w->shops->Get("default"))->Snapshot()->model, nullptr);
 }
 
+TEST(TrainingDeadlineTest, APublishOnlyWorkerRefusesRequests) {
+  auto w = World(30, 256);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  TrainerOptions options = DefaultTrainerOptions();
+  options.als.factors = 8;
+  options.min_interactions = 20;
+  Trainer trainer(w->db.get(), w->shops.get(), options, &w->clock);
+  TrainingWorker worker(&trainer, w->db.get(), w->shops.get(), 0, 0, &w->clock);
+  worker.RefuseRequests("publish only");
+  std::thread thread([&] { worker.Run(); });
+  absl::Notification done;
+  absl::Status status;
+  worker.Request("default", [&](absl::StatusOr<std::shared_ptr<const ServingModel>> r) {
+    status = r.status();
+    done.Notify();
+  });
+  done.WaitForNotification();
+  worker.Stop();
+  thread.join();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "publish only");
+  EXPECT_EQ((*w->shops->Get("default"))->Snapshot()->model, nullptr);
+}
+
 }  // namespace
 }  // namespace persona::server::campaign_testing
