@@ -176,9 +176,11 @@ int Models(const Flags& flags, const std::vector<std::string>& shards) {
 
 // grpc.health.v1.Health/Check with an empty service name, encoded by hand
 // (an empty request; the answer's field 1 is the status, SERVING = 1).
+// The channel has the connection flags' TLS and key, as every other command.
 std::string HealthOf(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Connect(address);
+  if (!channel.ok()) return absl::StrCat("unreachable (", channel.status().message(), ")");
+  grpc::GenericStub stub(*channel);
   grpc::CompletionQueue cq;
   auto ctx = CallContext(std::chrono::seconds(5));
   grpc::Slice empty("");  // HealthCheckRequest{service: ""} encodes to no bytes
