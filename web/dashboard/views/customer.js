@@ -54,7 +54,8 @@ function segmentsCard(segments) {
     facts([['Stage', segments.stage || '-'],
            ['RFM', rfm.group ? `${rfm.group} (R${rfm.recency ?? 0} F${rfm.frequency ?? 0} ` +
                                `M${rfm.monetary ?? 0})` : 'no purchases'],
-           ['Persona', num(segments.persona ?? -1) >= 0 ? `persona:${segments.persona ?? 0}` : 'none']]),
+           // -1 is "none"; the JSON mapping leaves out persona 0.
+           ['Persona', num(segments.persona) >= 0 ? `persona:${num(segments.persona)}` : 'none']]),
     el('ul', {class: 'chips', 'data-test': 'segments'},
        (segments.segments || []).map((s) => el('li', {}, s))));
 }

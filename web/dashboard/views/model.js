@@ -27,7 +27,8 @@ function modelCard(info) {
                          `started (${integer(info.events_since_start)} events)`)]]),
     el('h4', {}, 'Evaluation'),
     evaluation.length === 0 ? message('The training run recorded no figures.')
-      : table(['Figure', 'Value'], evaluation.map(([k, v]) => [k, decimal(v, 4)]),
+      : table(['Figure', 'Value'],
+              evaluation.map(([k, v]) => [k, Number.isInteger(v) ? integer(v) : decimal(v, 4)]),
               {class: 'compact', 'data-test': 'evaluation'}));
 }
 

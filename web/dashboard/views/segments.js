@@ -25,7 +25,7 @@ async function show(ctx, out) {
   const from = dayFromToday(-29);
   const to = dayFromToday(0);
   const ranked = [...segments].sort((a, b) => num(b.size) - num(a.size));
-  const picked = new Set(ranked.filter((s) => num(s.size ?? -1) > 0).slice(0, CHARTED)
+  const picked = new Set(ranked.filter((s) => num(s.size) > 0).slice(0, CHARTED)
                            .map((s) => s.name));
   const redraw = () => ctx.run(async () => {
     fill(chartBox, await chartOf(ctx, [...picked], from, to));
@@ -35,7 +35,8 @@ async function show(ctx, out) {
       if (e.target.checked) picked.add(s.name); else picked.delete(s.name);
       redraw();
     }});
-    const size = num(s.size ?? -1);
+    // The JSON mapping leaves out a size of 0; -1 means no pass has run.
+    const size = num(s.size);
     return [box, s.name, (s.kind || '').toLowerCase(), s.description || s.rule || '',
             el('span', {'data-segment-size': s.name}, size < 0 ? 'not computed' : integer(size)),
             dateTime(s.computed_time_ms)];
