@@ -66,7 +66,10 @@ function eventsCard(profile) {
   const rows = events.map((stored) => {
     const e = stored.event || {};
     const items = (e.items || []).map((i) => i.item_id + (num(i.quantity) > 1 ? ` x${i.quantity}` : ''));
-    return [dateTime(e.timestamp_ms || stored.received_time_ms), e.type || '-', items.join(', '),
+    // Large orders list their first items only.
+    const listed = items.length > 8 ? `${items.slice(0, 8).join(', ')} and ${items.length - 8} more`
+                                    : items.join(', ');
+    return [dateTime(e.timestamp_ms || stored.received_time_ms), e.type || '-', listed,
             num(e.value) ? decimal(e.value) : '', e.channel || '', e.recommendation_id ? 'yes' : ''];
   });
   return card('Recent events',
