@@ -102,6 +102,8 @@ before(async () => {
      items: [{item_id: 'sku-04', quantity: 1, price: 14}]},
   ]});
   await runExperiment();
+  await server.call('CatalogService', 'UpsertItems', {shop: 'outlet', items: [
+    {id: 'out-1', title: 'Outlet lamp', price: 5}, {id: 'out-2', title: 'Outlet rug', price: 7}]});
   await server.call('SegmentService', 'RefreshSegments', {});
   browser = await launchBrowser({viewport: {width: 1400, height: 1000}});
 });
@@ -250,6 +252,25 @@ test('the model view shows the serving version, training time, evaluation and in
   const stats = await page.textContent('[data-test="stats"]');
   assert.match(stats, /40 \(40 recommendable\)/);
   await screenshot(page, 'dashboard-model');
+  assert.deepEqual(browser.consoleErrors, []);
+  assert.deepEqual(browser.failedResponses, []);
+});
+
+test('the shop selector lists the shops and switches every call to the chosen one', async () => {
+  const {page} = browser;
+  await openView('catalog');
+  const shops = await page.$$eval('[data-test="shop"] option', (options) => options.map((o) => o.value));
+  assert.deepEqual(shops, ['', 'default', 'outlet']);
+  await page.selectOption('[data-test="shop"]', 'outlet');
+  await page.fill('[data-test="query"]', 'outlet');
+  await page.click('#view button[type="submit"]');
+  await page.waitForSelector('[data-test="items"]');
+  const ids = await page.$$eval('[data-test="items"] tbody tr td:first-child',
+                                (cells) => cells.map((c) => c.textContent));
+  assert.deepEqual(ids, ['out-1', 'out-2']);
+  // Kept for the tab's later pages; back to the default shop for the other tests.
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('persona.dashboard.shop')), 'outlet');
+  await page.selectOption('[data-test="shop"]', '');
   assert.deepEqual(browser.consoleErrors, []);
   assert.deepEqual(browser.failedResponses, []);
 });
