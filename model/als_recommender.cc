@@ -225,9 +225,11 @@ std::vector<ScoredItem> AlsRecommender::Finish(const RecommendContext& ctx, cons
       auto cats = catalog_->ItemCategories(s.item);
       item.category = cats.empty() ? -1 : cats.back();
     } else {
-      // The visitor's item most similar to this one explains it.
+      // The visitor's item most similar to this one explains it; an item is
+      // no explanation of itself (a viewed item recommended again).
       float best = -std::numeric_limits<float>::infinity();
       for (int32_t anchor : v.anchors) {
+        if (anchor == s.item) continue;
         const float sim = Dot(ItemFactors(anchor), ItemFactors(s.item), dim_);
         if (sim > best) best = sim, item.anchor = anchor;
       }
