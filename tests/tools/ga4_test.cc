@@ -156,6 +156,7 @@ TEST(Ga4Test, MalformedRowsNameTheField) {
        "items[0].quantity: must be a whole number in 0..1000000"},
       {Row("view_item"), "items: view_item names no item"},
       {Row("view_item", R"(,"items":{"item_id":"a"})"), "items: must be a list"},
+      {Row("view_item", R"(,"items":["a"])"), "items[0]: must be an object"},
   };
   for (const auto& [line, reason] : cases) {
     SCOPED_TRACE(line);

@@ -174,6 +174,7 @@ TEST(SegmentTest, MalformedCallsNameTheField) {
       {Track("Order Completed", R"({"order_id":"o","products":[{"product_id":"p"},{"name":"n"}]})"),
        "properties.products[1].product_id: missing"},
       {Track("Order Completed", R"({"order_id":"o"})"), "properties.products: the order names no"},
+      {Track("Order Completed", R"({"products":[7]})"), "properties.products[0]: must be an object"},
       {R"({"type":"track","event":"Product Viewed","properties":{"product_id":"p"},)"
        R"("timestamp":"2024-05-01T10:00:00Z"})",
        "userId: missing (and no anonymousId)"},

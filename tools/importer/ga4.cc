@@ -56,7 +56,9 @@ absl::Status ReadItems(const JsonObject& row, bool with_items, const std::string
   for (int i = 0; i < items->list_value().values_size(); ++i) {
     const JsonValue& value = items->list_value().values(i);
     const std::string at = absl::StrCat("items[", i, "].");
-    if (!value.has_struct_value()) return absl::InvalidArgumentError(at + ": must be an object");
+    if (!value.has_struct_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("items[", i, "]: must be an object"));
+    }
     const JsonObject& item = value.struct_value();
     ASSIGN_OR_RETURN(auto id, TextAt(item, {"item_id"}, at + "item_id"));
     if (!id) return absl::InvalidArgumentError(at + "item_id: missing");

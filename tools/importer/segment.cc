@@ -128,7 +128,10 @@ absl::Status ReadTrack(const JsonObject& call, const SegmentEvent& mapping, v1::
   for (int i = 0; i < products->list_value().values_size(); ++i) {
     const JsonValue& p = products->list_value().values(i);
     const std::string at = absl::StrCat("properties.products[", i, "].");
-    if (!p.has_struct_value()) return absl::InvalidArgumentError(at + ": must be an object");
+    if (!p.has_struct_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("properties.products[", i, "]: must be an object"));
+    }
     RETURN_IF_ERROR(ReadProduct(p.struct_value(), at, currency.value_or(""), event, catalog));
   }
   return absl::OkStatus();
