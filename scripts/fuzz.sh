@@ -12,7 +12,8 @@
 # Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_JOBS (nproc), FUZZ_KEEP=1 keeps
 # the temporary directory (new corpus entries and artifacts) when nothing failed.
 # FUZZ_SEED and FUZZ_RUNS make a run repeatable: libFuzzer's random seed and a
-# fixed number of mutated inputs per harness (the seconds then only cap it).
+# fixed number of mutated inputs per harness (the seconds then only cap it;
+# FUZZ_RUNS_<harness>, e.g. FUZZ_RUNS_importer, sets one harness's number).
 # scripts/test.sh (CI) sets both, so CI's verdict does not depend on luck or on
 # the machine's speed; plain runs use a random seed and fuzz for the seconds.
 # Longer local runs and what to do with a crash: docs/OPERATIONS.md, "Fuzzing".
@@ -67,7 +68,9 @@ run_one() {
     done
     local repeat=()
     [[ -n ${FUZZ_SEED:-} ]] && repeat+=(-seed="$FUZZ_SEED")
-    [[ -n ${FUZZ_RUNS:-} ]] && repeat+=(-runs="$FUZZ_RUNS")
+    local runs_var="FUZZ_RUNS_$h"
+    local runs=${!runs_var:-${FUZZ_RUNS:-}}
+    [[ -n $runs ]] && repeat+=(-runs="$runs")
     "$bin" "${repeat[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
       -print_final_stats=1 -artifact_prefix="$dir/artifacts/" "${dict[@]}" \
       "$dir/corpus" "${seeds[@]}" >"$dir/fuzz.log" 2>&1 || rc=$?
@@ -91,7 +94,7 @@ for h in "${harnesses[@]}"; do
   if [[ $rc -eq 0 ]]; then
     execs=$(grep -ho 'stat::number_of_executed_units: *[0-9]*' "$work/$h/fuzz.log" 2>/dev/null |
       grep -o '[0-9]*$' || echo 0)
-    echo "fuzz.sh: $h: ok (replayed $(cat "$work/$h/inputs") inputs; ${execs:-0} runs in ${seconds} s)"
+    echo "fuzz.sh: $h: ok (replayed $(cat "$work/$h/inputs") inputs; ${execs:-0} runs, at most ${seconds} s)"
     continue
   fi
   failed=1
