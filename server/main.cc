@@ -264,6 +264,17 @@ int Run() {
     RegisterJsonGateway(*http, server->InProcessChannel(grpc::ChannelArguments()), json_options);
     RegisterDashboard(*http);  // GET /admin/, the admin dashboard
     RegisterTracker(*http);  // GET /persona.js, the browser tracker and widget
+    // Written once every route is in, so whoever waits for it finds them all.
+    if (const std::string& file = config->http().port_file(); !file.empty()) {
+      if (absl::Status s = WritePortFile(file, http->port()); !s.ok()) {
+        LogError("cannot write the HTTP port file", {{"error", s}});
+        (*marketing)->Stop();
+        server->Shutdown();
+        worker.Stop();
+        training_thread.join();
+        return 1;
+      }
+    }
   }
   LogInfo("serving", {{"port", port}, {"metrics_port", (*observability)->metrics_port()},
                       {"data_dir", db_options.path}});

@@ -85,7 +85,6 @@ absl::Status Marketing::Start(const config::v1::Config& config) {
     RETURN_IF_ERROR(RegisterEmailLinks(*http_, *signer_, campaigns_.get(), clock_,
                                        {.fallback_image_url = h.fallback_image_url(),
                                         .fallback_click_url = h.fallback_click_url()}));
-    if (!h.port_file().empty()) RETURN_IF_ERROR(WritePortFile(h.port_file(), http_->port()));
     LogInfo("HTTP (email links) listening",
             {{"address", absl::StrCat(options.host, ":", http_->port())}});
   }

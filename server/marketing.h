@@ -35,8 +35,9 @@ class Marketing {
 
   // The gRPC services (CampaignService, SegmentService).
   std::vector<std::unique_ptr<grpc::Service>> Services(const CallGate* gate);
-  // Starts the HTTP listener when http.listen_address is set (and writes
-  // http.port_file), and the periodic segment passes.
+  // Starts the HTTP listener when http.listen_address is set, with the email
+  // links' routes, and the periodic segment passes. The caller adds its routes
+  // to http() and then writes http.port_file.
   absl::Status Start(const config::v1::Config& config);
   // Stops the listener and the passes.
   void Stop();
