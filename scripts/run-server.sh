@@ -15,4 +15,5 @@ exec "$build/server/persona-server" \
   --http_listen="${PERSONA_HTTP_LISTEN:-127.0.0.1:8080}" \
   --data_dir=var/data \
   --demo_csv=data/demo/online-retail-sample.csv.gz \
+  --set=training.validation_fraction=0.1 \
   "$@"

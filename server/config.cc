@@ -129,6 +129,9 @@ absl::Status ValidateConfig(const cfg::Config& c) {
   if (t.threads() < 1 || t.threads() > 256) return Field("training.threads", "must be between 1 and 256");
   if (t.min_interactions() < 1) return Field("training.min_interactions", "must be >= 1");
   if (t.ann_min_items() < 0) return Field("training.ann_min_items", "must be >= 0");
+  if (!(t.validation_fraction() >= 0 && t.validation_fraction() <= 0.5)) {
+    return Field("training.validation_fraction", "must be between 0 and 0.5");
+  }
   if (!(t.exploration_share() >= 0 && t.exploration_share() <= 1)) {
     return Field("training.exploration_share", "must be between 0 and 1");
   }

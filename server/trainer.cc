@@ -90,6 +90,7 @@ void ApplyTrainingConfig(const persona::config::v1::TrainingConfig& c, TrainerOp
   if (c.iterations() > 0) o.als.iterations = c.iterations();
   if (c.threads() > 0) o.als.threads = c.threads();
   if (c.min_interactions() > 0) o.min_interactions = c.min_interactions();
+  o.validation_fraction = c.validation_fraction();
   o.neighbors.threads = o.als.threads;
 }
 
@@ -156,6 +157,7 @@ absl::StatusOr<ServingModel> Trainer::Build(const std::string& shop) {
   model::ServingTrainOptions train;
   train.als = options_.als;
   train.bm25 = options_.bm25;
+  train.validation_fraction = options_.validation_fraction;
   ServingModel out;
   ASSIGN_OR_RETURN(out.als, model::TrainServingModel(matrix, d.items.keys(), train, *clock_));
   out.users = d.users.size();

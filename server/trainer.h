@@ -32,6 +32,8 @@ struct TrainerOptions {
   // Shops with fewer interactions are served by popularity alone (default 100).
   int64_t min_interactions = 100;
   model::NeighborOptions neighbors;
+  // Held-out share for the validation figures of each run (0: none).
+  double validation_fraction = 0;
 };
 
 // Returns the tuned defaults (docs/MODEL.md): 64 factors, lambda 30, log

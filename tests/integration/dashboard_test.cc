@@ -246,6 +246,7 @@ TEST_F(DashboardTest, ModelInfoCarriesEvaluationFiguresAndTheIngestRate) {
   EXPECT_EQ(info.evaluation().at("items"), info.items());
   EXPECT_EQ(info.evaluation().at("interactions"), info.interactions());
   EXPECT_EQ(trained.evaluation().at("users"), 80);
+  EXPECT_EQ(trained.evaluation().count("validation_ndcg@10"), 0u);  // off by default
   EXPECT_EQ(info.events_since_start(), 320);  // LoadTwoTastes' purchases
   EXPECT_GT(info.ingest_events_per_second(), 0);
 
@@ -334,6 +335,22 @@ class DashboardAuthTest : public DashboardTest {
  protected:
   DashboardAuthTest() { start_plain_ = false; }
 };
+
+// training.validation_fraction adds the held-out ranking figures the model
+// view shows; without it (the test above) there are none.
+TEST_F(DashboardAuthTest, ValidationFractionAddsRankingFiguresToTheModel) {
+  StartServer("training { validation_fraction: 0.2 min_interactions: 20 }\n");
+  LoadTwoTastes(*client_);
+  v1::ModelInfo trained;
+  ASSERT_TRUE(client_->admin->TrainModel(Ctx().get(), v1::TrainModelRequest(), &trained).ok());
+  for (const char* name : {"validation_ndcg@10", "validation_precision@10",
+                           "validation_recall@10", "validation_users"}) {
+    ASSERT_EQ(trained.evaluation().count(name), 1u) << name;
+  }
+  EXPECT_GT(trained.evaluation().at("validation_users"), 0);
+  EXPECT_GE(trained.evaluation().at("validation_ndcg@10"), 0);
+  EXPECT_LE(trained.evaluation().at("validation_ndcg@10"), 1);
+}
 
 // With keys configured the page itself still loads (it holds no data), and
 // the calls it makes need a key of the rpc's role.

@@ -37,6 +37,7 @@ TEST(ConfigTest, BadFieldsAreNamed) {
       {[](auto& c) { c.mutable_popularity()->set_trending_half_life_days(-1); }, "popularity.trending_half_life_days"},
       {[](auto& c) { c.mutable_limits()->set_max_batch(20000); }, "limits.max_batch"},
       {[](auto& c) { c.mutable_limits()->set_max_future_skew_seconds(-1); }, "limits.max_future_skew_seconds"},
+      {[](auto& c) { c.mutable_training()->set_validation_fraction(0.6); }, "training.validation_fraction"},
   };
   for (const Case& tc : cases) {
     cfg::Config c;
