@@ -7,30 +7,12 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/integration/cli_run.h"
 #include "tests/integration/client.h"
 #include "tests/testing/server_process.h"
 
 namespace persona::testing {
 namespace {
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-// Runs `persona <args>` and captures stdout and stderr.
-CliRun Persona(const std::string& args) {
-  CliRun run;
-  const std::string command = std::string(PERSONA_CLI_BIN) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 TEST(CliTest, ImportRecommendStatsTrainAndModel) {
   TempDir dir;

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "model/model_record.h"
 #include "persona/v1/cluster.grpc.pb.h"
+#include "tests/integration/cli_run.h"
 #include "tests/integration/client.h"
 #include "tests/integration/shards.h"
 
@@ -20,23 +21,6 @@ namespace persona::testing {
 namespace {
 
 constexpr int kCustomers = 120;
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-CliRun Persona(const std::string& args) {
-  CliRun run;
-  FILE* pipe = popen((std::string(PERSONA_CLI_BIN) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 std::string Taste(int c) { return c % 2 == 0 ? "a" : "b"; }
 

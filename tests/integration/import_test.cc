@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cli_run.h"
 #include "tests/integration/client.h"
 #include "tests/testing/server_process.h"
 
@@ -29,23 +30,6 @@ namespace persona::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
-
-CliRun Persona(const std::string& args) {
-  CliRun run;
-  FILE* pipe = popen((std::string(PERSONA_CLI_BIN) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
 
 std::string Sample(const std::string& name) {
   return std::string(PERSONA_IMPORT_SAMPLES) + "/" + name;
